@@ -1,0 +1,2 @@
+namespace PyAirtable.Gateway.Tests;
+public class SmokeTests { [Fact] public void Works() => Assert.True(true); }
