@@ -202,7 +202,7 @@ public sealed class ForwardingBodyTests
             await Task.Delay(700);
             await context.Response.WriteAsync("part3");
         });
-        await using var gateway = await GatewayHost.StartAsync(airtable.Url, null, null,
+        await using var gateway = await GatewayHost.StartAtAsync(airtable.Url, null, null,
             new Dictionary<string, string?> { ["UPSTREAM_TIMEOUT"] = "0.5" });
 
         using var response = await gateway.GetAsync("/api/airtable/export");
@@ -216,7 +216,7 @@ public sealed class ForwardingBodyTests
     {
         var body = Bodies.Random(30_000, seed: 3);
         await using var airtable = await FakeUpstream.StartAsync(FakeUpstream.Respond(200, """{"stored":true}"""));
-        await using var gateway = await GatewayHost.StartAsync(airtable.Url, null, null,
+        await using var gateway = await GatewayHost.StartAtAsync(airtable.Url, null, null,
             new Dictionary<string, string?> { ["UPSTREAM_TIMEOUT"] = "0.5" });
 
         using var request = GatewayHost.Request(HttpMethod.Post, "/api/airtable/upload");
@@ -235,7 +235,7 @@ public sealed class ForwardingBodyTests
     public async Task Forward_BodyWithContentLength_LimitEnforcedBeforeForwarding(int size, int expected)
     {
         await using var airtable = await FakeUpstream.StartAsync();
-        await using var gateway = await GatewayHost.StartAsync(airtable.Url, null, null,
+        await using var gateway = await GatewayHost.StartAtAsync(airtable.Url, null, null,
             new Dictionary<string, string?> { ["MAX_REQUEST_BODY_BYTES"] = "1024" });
 
         using var request = GatewayHost.Request(HttpMethod.Post, "/api/airtable/upload");
@@ -260,7 +260,7 @@ public sealed class ForwardingBodyTests
     public async Task Forward_ChunkedBodyOverLimit_Returns413WithoutContactingUpstream(int size)
     {
         await using var airtable = await FakeUpstream.StartAsync();
-        await using var gateway = await GatewayHost.StartAsync(airtable.Url, null, null,
+        await using var gateway = await GatewayHost.StartAtAsync(airtable.Url, null, null,
             new Dictionary<string, string?> { ["MAX_REQUEST_BODY_BYTES"] = "1024" });
 
         using var request = GatewayHost.Request(HttpMethod.Post, "/api/airtable/upload");
@@ -293,7 +293,7 @@ public sealed class ForwardingBodyTests
     {
         var body = Bodies.Random(1024, seed: 11);
         await using var airtable = await FakeUpstream.StartAsync();
-        await using var gateway = await GatewayHost.StartAsync(airtable.Url, null, null,
+        await using var gateway = await GatewayHost.StartAtAsync(airtable.Url, null, null,
             new Dictionary<string, string?> { ["MAX_REQUEST_BODY_BYTES"] = "1024" });
 
         using var request = GatewayHost.Request(HttpMethod.Post, "/api/airtable/upload");

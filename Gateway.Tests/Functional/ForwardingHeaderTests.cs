@@ -65,7 +65,7 @@ public sealed class ForwardingHeaderTests
             "X-Upstream: end-to-end\r\n" +
             "\r\n" +
             "{\"ok\":true}");
-        await using var gateway = await GatewayHost.StartAsync(upstream.Url, null, null);
+        await using var gateway = await GatewayHost.StartAtAsync(upstream.Url, null, null);
 
         var response = await RawConnection.SendAsync(gateway.Port,
             $"GET /api/airtable/x HTTP/1.1\r\nHost: gw\r\nX-API-Key: {GatewayHost.ApiKey}\r\nConnection: close\r\n\r\n");
@@ -161,7 +161,7 @@ public sealed class ForwardingHeaderTests
     public async Task Forward_GatewayPresentsItsOwnKeyUpstream()
     {
         await using var upstream = await FakeUpstream.StartAsync();
-        await using var gateway = await GatewayHost.StartAsync(upstream.Url, null, null,
+        await using var gateway = await GatewayHost.StartAtAsync(upstream.Url, null, null,
             new Dictionary<string, string?> { ["API_KEY"] = "gateway-own-key" });
 
         using var request = new HttpRequestMessage(HttpMethod.Get, "/api/airtable/x");

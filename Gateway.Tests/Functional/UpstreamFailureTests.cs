@@ -41,7 +41,7 @@ public sealed class UpstreamFailureTests
     public async Task Forward_UpstreamClosesWithoutAnswer_Returns502()
     {
         using var upstream = new RawUpstream("");
-        await using var gateway = await GatewayHost.StartAsync(upstream.Url, null, null);
+        await using var gateway = await GatewayHost.StartAtAsync(upstream.Url, null, null);
 
         using var response = await gateway.GetAsync("/api/airtable/bases");
 
@@ -52,7 +52,7 @@ public sealed class UpstreamFailureTests
     public async Task Forward_UpstreamSendsGarbage_Returns502()
     {
         using var upstream = new RawUpstream("NOT HTTP AT ALL\r\n\r\n");
-        await using var gateway = await GatewayHost.StartAsync(upstream.Url, null, null);
+        await using var gateway = await GatewayHost.StartAtAsync(upstream.Url, null, null);
 
         using var response = await gateway.GetAsync("/api/airtable/bases");
 
@@ -64,7 +64,7 @@ public sealed class UpstreamFailureTests
     {
         await using var airtable = await FakeUpstream.StartAsync();
         airtable.Handler = airtable.NeverAnswer();
-        await using var gateway = await GatewayHost.StartAsync(airtable.Url, null, null,
+        await using var gateway = await GatewayHost.StartAtAsync(airtable.Url, null, null,
             new Dictionary<string, string?> { ["UPSTREAM_TIMEOUT"] = "0.5" });
 
         var stopwatch = Stopwatch.StartNew();
@@ -84,7 +84,7 @@ public sealed class UpstreamFailureTests
             await Task.Delay(200); // well within UPSTREAM_TIMEOUT
             await context.Response.WriteAsync("late but fine");
         });
-        await using var gateway = await GatewayHost.StartAsync(airtable.Url, null, null,
+        await using var gateway = await GatewayHost.StartAtAsync(airtable.Url, null, null,
             new Dictionary<string, string?> { ["UPSTREAM_TIMEOUT"] = "2" });
 
         using var response = await gateway.GetAsync("/api/airtable/bases");

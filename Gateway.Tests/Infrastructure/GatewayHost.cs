@@ -60,9 +60,10 @@ internal sealed class GatewayHost : IAsyncDisposable
         FakeUpstream? llm = null,
         FakeUpstream? mcp = null,
         IReadOnlyDictionary<string, string?>? overrides = null) =>
-        StartAsync(airtable?.Url, llm?.Url, mcp?.Url, overrides);
+        StartAtAsync(airtable?.Url, llm?.Url, mcp?.Url, overrides);
 
-    public static async Task<GatewayHost> StartAsync(
+    /// <summary>Starts the gateway with the services at the given URLs (a refusing port for null).</summary>
+    public static async Task<GatewayHost> StartAtAsync(
         string? airtableUrl,
         string? llmUrl,
         string? mcpUrl,
