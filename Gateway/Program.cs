@@ -1,3 +1,12 @@
+using PyAirtable.Gateway.Auth;
+using PyAirtable.Gateway.Configuration;
+using PyAirtable.Gateway.Cors;
+using PyAirtable.Gateway.Forwarding;
+using PyAirtable.Gateway.Health;
+using PyAirtable.Gateway.Observability;
+using PyAirtable.Gateway.RateLimiting;
+using PyAirtable.Gateway.Routing;
+
 await Program.CreateApp(args).RunAsync();
 
 /// <summary>The gateway's composition root: services, middleware and endpoints, in order.</summary>
@@ -7,8 +16,25 @@ public partial class Program
     public static WebApplication CreateApp(string[] args)
     {
         var builder = WebApplication.CreateSlimBuilder(args);
+        builder.AddGatewayConfiguration();
+        builder.AddGatewayHosting();
+        builder.Services.AddGatewayForwarding();
+        builder.Services.AddGatewayAuth();
+        builder.Services.AddGatewayRateLimiting();
+        builder.Services.AddGatewayCors();
+        builder.Services.AddGatewayHealth();
+        builder.Services.AddGatewayObservability();
+
         var app = builder.Build();
-        app.MapGet("/", () => "ok");
+        app.UseGatewayObservability();
+        app.UseCors();
+        app.UseRouting();
+        app.UseMiddleware<ApiKeyAuthMiddleware>();
+        app.UseMiddleware<RateLimitMiddleware>();
+        app.MapGatewayProbes();
+        app.MapGatewayMetrics();
+        app.MapGatewayRoutes();
+        app.MapGatewayFallbacks();
         return app;
     }
 }

@@ -1,0 +1,41 @@
+namespace PyAirtable.Gateway.Auth;
+
+/// <summary>The authenticated client: its name (sent upstream as <c>X-Client-Id</c>) and scopes.</summary>
+internal sealed class ClientIdentity
+{
+    /// <summary>The <c>API_KEY</c> client: named <c>default</c>, holds every scope.</summary>
+    public static readonly ClientIdentity Default = new("default", [], allScopes: true);
+
+    public ClientIdentity(string clientId, IReadOnlyCollection<string> scopes, bool allScopes = false)
+    {
+        ClientId = clientId;
+        Scopes = scopes;
+        AllScopes = allScopes;
+    }
+
+    public string ClientId { get; }
+
+    /// <summary>The scopes granted (ignored when <see cref="AllScopes"/>).</summary>
+    public IReadOnlyCollection<string> Scopes { get; }
+
+    /// <summary>Holds every scope (the <c>API_KEY</c> client does).</summary>
+    public bool AllScopes { get; }
+
+    public bool HasScope(string scope)
+    {
+        if (AllScopes)
+        {
+            return true;
+        }
+
+        foreach (var granted in Scopes)
+        {
+            if (string.Equals(granted, scope, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}

@@ -1,0 +1,57 @@
+namespace PyAirtable.Gateway.Configuration;
+
+/// <summary>
+/// The contract's flat variable names (as the Python service read them) and the configuration
+/// keys they set. This is the one place where the two naming schemes meet.
+/// </summary>
+internal static class FlatEnvironmentNames
+{
+    /// <summary>Flat name to hierarchical configuration key.</summary>
+    public static readonly IReadOnlyDictionary<string, string> Map = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
+    {
+        ["AIRTABLE_GATEWAY_URL"] = "Gateway:Services:AirtableGateway:Url",
+        ["MCP_SERVER_URL"] = "Gateway:Services:McpServer:Url",
+        ["LLM_ORCHESTRATOR_URL"] = "Gateway:Services:LlmOrchestrator:Url",
+        ["AIRTABLE_GATEWAY_BACKUP_URL"] = "Gateway:Services:AirtableGateway:BackupUrl",
+        ["MCP_SERVER_BACKUP_URL"] = "Gateway:Services:McpServer:BackupUrl",
+        ["LLM_ORCHESTRATOR_BACKUP_URL"] = "Gateway:Services:LlmOrchestrator:BackupUrl",
+        ["API_KEY"] = "Gateway:Auth:ApiKey",
+        ["CORS_ORIGINS"] = "Gateway:Cors:Origins",
+        ["HEALTH_CHECK_TIMEOUT"] = "Gateway:Health:TimeoutSeconds",
+        ["UPSTREAM_TIMEOUT"] = "Gateway:Forwarding:TimeoutSeconds",
+        ["MAX_REQUEST_BODY_BYTES"] = "Gateway:Forwarding:MaxRequestBodyBytes",
+        ["RATE_LIMIT_PER_MINUTE"] = "Gateway:RateLimits:PerMinute",
+        ["CHAT_RATE_LIMIT_PER_MINUTE"] = "Gateway:RateLimits:ChatPerMinute",
+        ["DRAIN_TIMEOUT"] = "Gateway:Shutdown:DrainTimeoutSeconds",
+    };
+
+    /// <summary>The flat name that sets <paramref name="key"/>, for error messages; the key itself when none does.</summary>
+    public static string Describe(string key)
+    {
+        foreach (var (flat, mapped) in Map)
+        {
+            if (string.Equals(mapped, key, StringComparison.OrdinalIgnoreCase))
+            {
+                return $"{flat} ({mapped})";
+            }
+        }
+
+        return key;
+    }
+
+    /// <summary>Reads the flat names present in <paramref name="configuration"/> and returns them under their hierarchical keys.</summary>
+    public static Dictionary<string, string?> Translate(IConfiguration configuration)
+    {
+        var values = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (flat, key) in Map)
+        {
+            var value = configuration[flat];
+            if (value is not null)
+            {
+                values[key] = value;
+            }
+        }
+
+        return values;
+    }
+}

@@ -1,0 +1,32 @@
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using PyAirtable.Gateway.Forwarding;
+using PyAirtable.Gateway.Observability;
+
+namespace PyAirtable.Gateway.Configuration;
+
+internal static class HostingExtensions
+{
+    /// <summary>
+    /// Kestrel set up as an edge server: no <c>Server</c> header, the body limit from
+    /// <see cref="ForwardingOptions.MaxRequestBodyBytes"/>, connections counted for metrics; and logging that never
+    /// writes URLs (which may carry secrets) from the framework's per-request lines.
+    /// </summary>
+    public static WebApplicationBuilder AddGatewayHosting(this WebApplicationBuilder builder)
+    {
+        builder.WebHost.UseKestrel(static kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            var metrics = kestrel.ApplicationServices.GetRequiredService<GatewayMetrics>();
+            kestrel.ConfigureEndpointDefaults(listen => listen.CountConnections(metrics));
+        });
+        builder.Services.AddOptions<KestrelServerOptions>().Configure<IOptions<ForwardingOptions>>(static (kestrel, forwarding) =>
+            kestrel.Limits.MaxRequestBodySize = forwarding.Value.MaxRequestBodyBytes);
+
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Routing", LogLevel.Warning);
+
+        // Polly reports every pipeline execution at Information; circuit transitions stay visible at Warning.
+        builder.Logging.AddFilter("Polly", LogLevel.Warning);
+        return builder;
+    }
+}

@@ -1,0 +1,438 @@
+using System.Buffers;
+using System.Collections.Frozen;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Primitives;
+using Microsoft.Net.Http.Headers;
+using Polly.CircuitBreaker;
+using PyAirtable.Gateway.Auth;
+using PyAirtable.Gateway.Resilience;
+using PyAirtable.Gateway.Routing;
+
+namespace PyAirtable.Gateway.Forwarding;
+
+/// <summary>
+/// Forwards one client request to its service and streams the answer back. Shared by every proxied
+/// route; read it top to bottom as numbered steps. Nothing here buffers a body: the request body is
+/// pumped from Kestrel's pipe into the upstream connection, the response body from the upstream
+/// connection into Kestrel's pipe, flushed after every read so server-sent events stream.
+/// </summary>
+internal sealed partial class HttpForwarder
+{
+    private static readonly UriCreationOptions RawUri = new() { DangerousDisablePathAndQueryCanonicalization = true };
+
+    private static readonly FrozenSet<string> RequestSkip =
+        HeaderRules.HopByHop.Concat(HeaderRules.RequestOwnedByGateway).ToFrozenSet(StringComparer.OrdinalIgnoreCase);
+
+    private static readonly FrozenSet<string> ResponseSkip =
+        HeaderRules.HopByHop.Concat(HeaderRules.ResponseOwnedByGateway).ToFrozenSet(StringComparer.OrdinalIgnoreCase);
+
+    private readonly UpstreamServices _services;
+    private readonly ILogger<HttpForwarder> _logger;
+    private readonly long _maxBodyBytes;
+    private readonly string? _serviceKey;
+    private readonly FrozenSet<string>? _stripCookies;
+    private readonly TimeSpan _breakDuration;
+
+    public HttpForwarder(
+        UpstreamServices services,
+        IOptions<ForwardingOptions> forwarding,
+        IOptions<AuthOptions> auth,
+        IOptions<CircuitBreakerOptions> breaker,
+        ILogger<HttpForwarder> logger)
+    {
+        _services = services;
+        _logger = logger;
+        _maxBodyBytes = forwarding.Value.MaxRequestBodyBytes;
+        _serviceKey = auth.Value.ApiKey;
+        _stripCookies = forwarding.Value.StripCookies.Length == 0 ? null : forwarding.Value.StripCookies.ToFrozenSet(StringComparer.Ordinal);
+        _breakDuration = TimeSpan.FromSeconds(breaker.Value.BreakSeconds);
+    }
+
+    public async Task ForwardAsync(HttpContext context, GatewayRoute route)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var request = context.Request;
+        var aborted = context.RequestAborted;
+        var service = _services[route.Service];
+
+        // 1. The upstream URL: the configured base, then the client's raw path suffix and raw query, byte for byte.
+        var url = UpstreamPath.TryBuild(context, route, service.NextInstance());
+        if (url is null)
+        {
+            Log.BadTarget(_logger, route.Template, context.TraceIdentifier);
+            await ProblemResponse.WriteAsync(context, StatusCodes.Status400BadRequest, "Bad request target",
+                "The request target must be an absolute path without '.' or '..' segments (plain or percent-encoded).");
+            return;
+        }
+
+        // 2. The body: over the limit it is refused before anything is sent; chat and execute-tool bodies are validated.
+        if (request.ContentLength > _maxBodyBytes)
+        {
+            await WriteTooLargeAsync(context);
+            return;
+        }
+
+        ForwardedContent? content = null;
+        ReadOnlySequence<byte> heldBody = default;
+        var holdsBody = false;
+        if (route.RequiresJsonObject)
+        {
+            if (!JsonObjectBody.IsJsonContentType(request.ContentType))
+            {
+                await ProblemResponse.WriteAsync(context, StatusCodes.Status415UnsupportedMediaType, "Unsupported media type",
+                    "The request body must be sent as application/json.");
+                return;
+            }
+
+            try
+            {
+                heldBody = await JsonObjectBody.ReadWholeAsync(request.BodyReader, aborted);
+                holdsBody = true;
+            }
+            catch (Exception ex) when (!aborted.IsCancellationRequested && ex is Microsoft.AspNetCore.Http.BadHttpRequestException)
+            {
+                await WriteClientBodyProblemAsync(context, ex);
+                return;
+            }
+            catch (Exception ex) when (aborted.IsCancellationRequested || ex is IOException)
+            {
+                Log.ClientAborted(_logger, route.Template, context.TraceIdentifier);
+                return;
+            }
+
+            var problem = JsonObjectBody.Check(heldBody);
+            if (problem is not null)
+            {
+                request.BodyReader.AdvanceTo(heldBody.End);
+                await ProblemResponse.WriteAsync(context, StatusCodes.Status400BadRequest, "Invalid request body", problem);
+                return;
+            }
+
+            content = new ValidatedBodyContent(heldBody);
+        }
+        else if (request.ContentLength == 0)
+        {
+            content = new ValidatedBodyContent(ReadOnlySequence<byte>.Empty);
+        }
+        else if (context.Features.GetRequiredFeature<IHttpRequestBodyDetectionFeature>().CanHaveBody)
+        {
+            content = new StreamingRequestContent(request.BodyReader, request.ContentLength);
+        }
+
+        try
+        {
+            // 3. The upstream request: same method, the URL from step 1, the headers that may cross.
+            using var message = new HttpRequestMessage(HttpMethod.Parse(request.Method), new Uri(url, RawUri))
+            {
+                Content = content,
+                Version = HttpVersion.Version11,
+                VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
+            };
+            CopyRequestHeaders(context, message, content);
+
+            // 4. Send and wait for the response headers. Cancellation flows from the client's abort.
+            HttpResponseMessage upstream;
+            try
+            {
+                upstream = await service.Invoker.SendAsync(message, aborted);
+            }
+            catch (Exception ex)
+            {
+                var outcome = Classify(ex, context, content);
+                await WriteFailureAsync(context, route, service, outcome, content?.ClientFailure ?? ex, started);
+                return;
+            }
+
+            using (upstream)
+            {
+                // 5. Status and headers, unchanged but for the hop-by-hop ones.
+                var response = context.Response;
+                response.StatusCode = (int)upstream.StatusCode;
+                var gatewayCors = response.Headers.ContainsKey(HeaderNames.AccessControlAllowOrigin);
+                var connection = upstream.Headers.NonValidated.TryGetValues(HeaderNames.Connection, out var named) ? named.ToString() : null;
+                CopyResponseHeaders(upstream.Headers.NonValidated, response.Headers, connection, gatewayCors);
+                CopyResponseHeaders(upstream.Content.Headers.NonValidated, response.Headers, connection, gatewayCors);
+
+                // 6. The body, as it arrives.
+                await CopyResponseBodyAsync(context, route, service, upstream);
+                Log.Forwarded(_logger, request.Method, route.Template, service.Name, url, response.StatusCode,
+                    Stopwatch.GetElapsedTime(started).TotalMilliseconds, context.TraceIdentifier);
+            }
+        }
+        finally
+        {
+            if (holdsBody)
+            {
+                request.BodyReader.AdvanceTo(heldBody.End);
+            }
+
+            content?.Dispose();
+        }
+    }
+
+    private async Task CopyResponseBodyAsync(HttpContext context, GatewayRoute route, UpstreamService service, HttpResponseMessage upstream)
+    {
+        var aborted = context.RequestAborted;
+        var writer = context.Response.BodyWriter;
+        try
+        {
+            // A body of unknown length may be a stream: the client gets the headers now, not with the first chunk.
+            if (upstream.Content.Headers.ContentLength is null)
+            {
+                await context.Response.StartAsync(aborted);
+            }
+
+            var stream = await upstream.Content.ReadAsStreamAsync(aborted);
+            while (true)
+            {
+                var memory = writer.GetMemory();
+                int read;
+                try
+                {
+                    read = await stream.ReadAsync(memory, aborted);
+                }
+                catch (Exception ex) when (!aborted.IsCancellationRequested)
+                {
+                    // The upstream failed mid-body: abort, so a truncated body never looks complete.
+                    Log.ResponseAborted(_logger, service.Name, route.Template, context.TraceIdentifier, ex.GetBaseException().Message);
+                    context.Abort();
+                    return;
+                }
+
+                if (read == 0)
+                {
+                    return;
+                }
+
+                writer.Advance(read);
+                var flushed = await writer.FlushAsync(aborted);
+                if (flushed.IsCompleted || flushed.IsCanceled)
+                {
+                    Log.ClientAborted(_logger, route.Template, context.TraceIdentifier);
+                    return;
+                }
+            }
+        }
+        catch (Exception ex) when (aborted.IsCancellationRequested || ex is IOException or OperationCanceledException)
+        {
+            // The client went away; disposing the upstream response cancels the upstream side.
+            Log.ClientAborted(_logger, route.Template, context.TraceIdentifier);
+        }
+    }
+
+    private void CopyRequestHeaders(HttpContext context, HttpRequestMessage message, HttpContent? content)
+    {
+        var headers = context.Request.Headers;
+        var connection = headers.Connection.Count == 0 ? null : headers.Connection.ToString();
+        foreach (var header in headers)
+        {
+            var name = header.Key;
+            if (RequestSkip.Contains(name) || name[0] == ':' || (connection is not null && HeaderRules.IsNamedByConnection(connection, name)))
+            {
+                continue;
+            }
+
+            var value = header.Value;
+            if (_stripCookies is not null && string.Equals(name, HeaderNames.Cookie, StringComparison.OrdinalIgnoreCase))
+            {
+                value = CookieFilter.Remove(value, _stripCookies);
+                if (value.Count == 0)
+                {
+                    continue;
+                }
+            }
+
+            if (HeaderRules.ContentHeaders.Contains(name))
+            {
+                if (content is not null)
+                {
+                    AddRequestHeader(content.Headers, name, value);
+                }
+            }
+            else
+            {
+                AddRequestHeader(message.Headers, name, value);
+            }
+        }
+
+        var target = message.Headers;
+        target.TryAddWithoutValidation(GatewayHeaders.RequestId, context.TraceIdentifier);
+        if (_serviceKey is not null)
+        {
+            target.TryAddWithoutValidation(GatewayHeaders.ApiKey, _serviceKey);
+        }
+
+        if (context.Features.Get<ClientIdentity>() is { } identity)
+        {
+            target.TryAddWithoutValidation(GatewayHeaders.ClientId, identity.ClientId);
+        }
+
+        var peer = context.Connection.RemoteIpAddress?.ToString();
+        var forwardedFor = headers[GatewayHeaders.ForwardedFor];
+        if (forwardedFor.Count > 0 && !HeaderRules.IsUnsafeValue(forwardedFor.ToString()))
+        {
+            target.TryAddWithoutValidation(GatewayHeaders.ForwardedFor, peer is null ? forwardedFor.ToString() : string.Concat(forwardedFor.ToString(), ", ", peer));
+        }
+        else if (peer is not null)
+        {
+            target.TryAddWithoutValidation(GatewayHeaders.ForwardedFor, peer);
+        }
+
+        target.TryAddWithoutValidation(GatewayHeaders.ForwardedProto, context.Request.Scheme);
+        var host = context.Request.Host.Value;
+        if (!string.IsNullOrEmpty(host))
+        {
+            target.TryAddWithoutValidation(GatewayHeaders.ForwardedHost, host);
+        }
+    }
+
+    private static void AddRequestHeader(HttpHeaders target, string name, StringValues value)
+    {
+        if (value.Count == 1)
+        {
+            var single = value.ToString();
+            if (!HeaderRules.IsUnsafeValue(single))
+            {
+                target.TryAddWithoutValidation(name, single);
+            }
+
+            return;
+        }
+
+        foreach (var item in value)
+        {
+            if (!HeaderRules.IsUnsafeValue(item))
+            {
+                target.TryAddWithoutValidation(name, item);
+            }
+        }
+    }
+
+    private static void CopyResponseHeaders(HttpHeadersNonValidated source, IHeaderDictionary target, string? connection, bool gatewayCors)
+    {
+        foreach (var (name, values) in source)
+        {
+            if (ResponseSkip.Contains(name)
+                || (connection is not null && HeaderRules.IsNamedByConnection(connection, name))
+                || (gatewayCors && name.StartsWith("Access-Control-", StringComparison.OrdinalIgnoreCase)))
+            {
+                continue;
+            }
+
+            if (values.Count == 1)
+            {
+                foreach (var value in values)
+                {
+                    if (!HeaderRules.IsUnsafeValue(value))
+                    {
+                        target[name] = value;
+                    }
+                }
+
+                continue;
+            }
+
+            var list = new List<string>(values.Count);
+            foreach (var value in values)
+            {
+                if (!HeaderRules.IsUnsafeValue(value))
+                {
+                    list.Add(value);
+                }
+            }
+
+            target[name] = new StringValues([.. list]);
+        }
+    }
+
+    /// <summary>Tells apart a client that went away or sent a broken body, an open circuit, a timeout, and an unreachable upstream.</summary>
+    private static ForwardOutcome Classify(Exception ex, HttpContext context, ForwardedContent? content)
+    {
+        if (context.RequestAborted.IsCancellationRequested)
+        {
+            return ForwardOutcome.ClientAborted;
+        }
+
+        if (content?.ClientFailure is { } clientFailure)
+        {
+            return clientFailure is Microsoft.AspNetCore.Http.BadHttpRequestException ? ForwardOutcome.ClientBodyInvalid : ForwardOutcome.ClientAborted;
+        }
+
+        return ex switch
+        {
+            BrokenCircuitException => ForwardOutcome.CircuitOpen,
+            UpstreamTimeoutException => ForwardOutcome.UpstreamTimeout,
+            _ => ForwardOutcome.UpstreamUnreachable,
+        };
+    }
+
+    /// <summary>The one place where a failed forward becomes a status code.</summary>
+    private Task WriteFailureAsync(HttpContext context, GatewayRoute route, UpstreamService service, ForwardOutcome outcome, Exception ex, long started)
+    {
+        var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        switch (outcome)
+        {
+            case ForwardOutcome.ClientAborted:
+                Log.ClientAborted(_logger, route.Template, context.TraceIdentifier);
+                return Task.CompletedTask;
+
+            case ForwardOutcome.ClientBodyInvalid:
+                return WriteClientBodyProblemAsync(context, ex);
+
+            case ForwardOutcome.CircuitOpen:
+                Log.CircuitOpen(_logger, service.Name, route.Template, context.TraceIdentifier);
+                var retryAfter = (ex as BrokenCircuitException)?.RetryAfter ?? _breakDuration;
+                return ProblemResponse.WriteRetryAfterAsync(context, StatusCodes.Status503ServiceUnavailable, "Service unavailable",
+                    $"The {service.Name} service is failing; its circuit is open and it is not being called.", retryAfter);
+
+            case ForwardOutcome.UpstreamTimeout:
+                Log.UpstreamFailed(_logger, service.Name, context.Request.Method, route.Template, outcome, elapsed, context.TraceIdentifier, "no response headers in time");
+                return ProblemResponse.WriteAsync(context, StatusCodes.Status504GatewayTimeout, "Gateway timeout",
+                    $"The {service.Name} service sent no response in time.");
+
+            default:
+                Log.UpstreamFailed(_logger, service.Name, context.Request.Method, route.Template, outcome, elapsed, context.TraceIdentifier, ex.GetBaseException().Message);
+                return ProblemResponse.WriteAsync(context, StatusCodes.Status502BadGateway, "Bad gateway",
+                    $"The {service.Name} service could not be reached.");
+        }
+    }
+
+    private Task WriteClientBodyProblemAsync(HttpContext context, Exception ex)
+    {
+        Log.ClientBodyRejected(_logger, context.TraceIdentifier, ex.Message);
+        return ex is Microsoft.AspNetCore.Http.BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge }
+            ? WriteTooLargeAsync(context)
+            : ProblemResponse.WriteAsync(context, StatusCodes.Status400BadRequest, "Bad request body", "The request body could not be read.");
+    }
+
+    private Task WriteTooLargeAsync(HttpContext context) =>
+        ProblemResponse.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, "Request body too large",
+            $"The request body is larger than the gateway's limit of {_maxBodyBytes} bytes.");
+
+    private static partial class Log
+    {
+        [LoggerMessage(1001, LogLevel.Debug, "Forwarded {Method} {Route} to {Service} {UpstreamUrl}: {StatusCode} in {ElapsedMs:0.000} ms (request {RequestId})")]
+        public static partial void Forwarded(ILogger logger, string method, string route, string service, string upstreamUrl, int statusCode, double elapsedMs, string requestId);
+
+        [LoggerMessage(1002, LogLevel.Warning, "{Service} failed for {Method} {Route}: {Outcome} after {ElapsedMs:0.000} ms: {Error} (request {RequestId})")]
+        public static partial void UpstreamFailed(ILogger logger, string service, string method, string route, ForwardOutcome outcome, double elapsedMs, string requestId, string error);
+
+        [LoggerMessage(1003, LogLevel.Debug, "Client went away during {Route} (request {RequestId})")]
+        public static partial void ClientAborted(ILogger logger, string route, string requestId);
+
+        [LoggerMessage(1004, LogLevel.Warning, "{Service} failed mid-response on {Route}: {Error}; the client connection was aborted (request {RequestId})")]
+        public static partial void ResponseAborted(ILogger logger, string service, string route, string requestId, string error);
+
+        [LoggerMessage(1005, LogLevel.Debug, "Client request body rejected (request {RequestId}): {Reason}")]
+        public static partial void ClientBodyRejected(ILogger logger, string requestId, string reason);
+
+        [LoggerMessage(1006, LogLevel.Debug, "Circuit open for {Service}; {Route} answered 503 (request {RequestId})")]
+        public static partial void CircuitOpen(ILogger logger, string service, string route, string requestId);
+
+        [LoggerMessage(1007, LogLevel.Debug, "Refused request target on {Route} (request {RequestId})")]
+        public static partial void BadTarget(ILogger logger, string route, string requestId);
+    }
+}

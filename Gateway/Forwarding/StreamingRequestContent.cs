@@ -1,0 +1,61 @@
+using System.IO.Pipelines;
+using System.Net;
+
+namespace PyAirtable.Gateway.Forwarding;
+
+/// <summary>
+/// Pumps the client's request body straight from Kestrel's pipe to the upstream connection,
+/// segment by segment, without knowing its length in advance and without copying it whole.
+/// </summary>
+internal sealed class StreamingRequestContent : ForwardedContent
+{
+    private readonly PipeReader _source;
+    private readonly long? _length;
+
+    public StreamingRequestContent(PipeReader source, long? length)
+    {
+        _source = source;
+        _length = length;
+    }
+
+    protected override bool TryComputeLength(out long length)
+    {
+        length = _length.GetValueOrDefault();
+        return _length.HasValue;
+    }
+
+    protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            ReadResult result;
+            try
+            {
+                result = await _source.ReadAsync(cancellationToken);
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                ClientFailure = ex;
+                throw new ClientBodyException(ex);
+            }
+
+            var buffer = result.Buffer;
+            foreach (var segment in buffer)
+            {
+                await stream.WriteAsync(segment, cancellationToken);
+            }
+
+            _source.AdvanceTo(buffer.End);
+            if (result.IsCompleted || result.IsCanceled)
+            {
+                break;
+            }
+
+            // Pass what has arrived on at once: a slow or streaming upload reaches the upstream as it comes.
+            await stream.FlushAsync(cancellationToken);
+        }
+
+        await stream.FlushAsync(cancellationToken);
+        BodySent();
+    }
+}

@@ -1,0 +1,36 @@
+namespace PyAirtable.Gateway.Forwarding;
+
+/// <summary>
+/// Bounds the wait for response headers to <see cref="ForwardingOptions.TimeoutSeconds"/>, counted from the moment
+/// the whole request has been sent: a slow upload is never cut, and nothing bounds a response body in progress.
+/// A timeout surfaces as <see cref="UpstreamTimeoutException"/>; the caller's own cancellation stays an
+/// <see cref="OperationCanceledException"/>, so a client that goes away is never mistaken for a slow upstream.
+/// </summary>
+internal sealed class UpstreamTimeoutHandler : DelegatingHandler
+{
+    private readonly TimeSpan _timeout;
+
+    public UpstreamTimeoutHandler(TimeSpan timeout) => _timeout = timeout;
+
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        using var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        if (request.Content is ForwardedContent forwarded)
+        {
+            forwarded.ArmWhenSent(timer, _timeout);
+        }
+        else
+        {
+            timer.CancelAfter(_timeout);
+        }
+
+        try
+        {
+            return await base.SendAsync(request, timer.Token);
+        }
+        catch (OperationCanceledException) when (timer.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw new UpstreamTimeoutException();
+        }
+    }
+}

@@ -1,0 +1,14 @@
+using PyAirtable.Gateway.Configuration;
+
+namespace PyAirtable.Gateway.RateLimiting;
+
+internal static class RateLimitingExtensions
+{
+    public static IServiceCollection AddGatewayRateLimiting(this IServiceCollection services)
+    {
+        services.AddValidatedOptions<RateLimitOptions, RateLimitOptionsValidator>(RateLimitOptions.Section);
+        services.AddSingleton<ClientAddress>();
+        services.AddSingleton<ClientRateLimiter>();
+        return services;
+    }
+}
