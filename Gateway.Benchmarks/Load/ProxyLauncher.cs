@@ -60,7 +60,7 @@ internal sealed class ProxyLauncher(LoadOptions options, Uri upstream)
     /// <summary>Per-request logging off on both sides alike (categories the gateway may configure included).</summary>
     private void AddLogLevels(Dictionary<string, string> environment)
     {
-        foreach (var category in new[] { "Default", "Microsoft", "Microsoft.AspNetCore", "Microsoft.Hosting.Lifetime", "System.Net.Http", "PyAirtable", "Gateway", "Yarp" })
+        foreach (var category in new[] { "Default", "Microsoft", "Microsoft.AspNetCore", "Microsoft.Hosting.Lifetime", "System.Net.Http", "PyAirtable", "PyAirtable.Gateway.Forwarding.HttpForwarder", "Yarp" })
         {
             environment[$"Logging__LogLevel__{category}"] = options.ProxyLogLevel;
         }

@@ -89,6 +89,7 @@ public class ForwardBenchmarks : IDisposable
             "--RATE_LIMIT_PER_MINUTE", "100000000",
             "--CHAT_RATE_LIMIT_PER_MINUTE", "100000000",
             "--Logging:LogLevel:Default", "Warning",
+            "--Logging:LogLevel:PyAirtable.Gateway.Forwarding.HttpForwarder", "Warning",
         ]);
         await _gateway.StartAsync();
         var gateway = EmulatedServiceHost.BoundAddress(_gateway).ToString().TrimEnd('/');
