@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.Features;
 
@@ -35,7 +36,7 @@ internal static class AirtableGatewayEndpoints
         var response = context.Response;
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = "application/json";
-        await using var json = new Utf8JsonWriter(response.Body, new JsonWriterOptions { Indented = true });
+        await using var json = new Utf8JsonWriter(response.Body, new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
         json.WriteStartObject();
         json.WriteString("service", "airtable-gateway");
         json.WriteString("method", request.Method);
