@@ -23,7 +23,7 @@ internal sealed record LoadOptions
           --warmup-curve-seconds  length of each warm-up curve (60; quick 10)
           --out DIR               where load-results.json and load-results.md go (artifacts/load)
           --gateway-dll PATH      the gateway to run (Gateway.dll next to this program)
-          --proxy-log-level L     minimum log level of both proxies (Warning)
+          --proxy-log-level L     minimum log level of both proxies (Warning); 'default' keeps their own configuration
           --quick                 a few seconds in all, for a smoke run; exits non-zero on any error
         """;
 

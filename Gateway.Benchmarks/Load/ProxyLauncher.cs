@@ -60,6 +60,12 @@ internal sealed class ProxyLauncher(LoadOptions options, Uri upstream)
     /// <summary>Per-request logging off on both sides alike (categories the gateway may configure included).</summary>
     private void AddLogLevels(Dictionary<string, string> environment)
     {
+        if (string.Equals(options.ProxyLogLevel, "default", StringComparison.OrdinalIgnoreCase))
+        {
+            // Measure the shipped logging configuration as it is.
+            return;
+        }
+
         foreach (var category in new[] { "Default", "Microsoft", "Microsoft.AspNetCore", "Microsoft.Hosting.Lifetime", "System.Net.Http", "PyAirtable", "PyAirtable.Gateway.Forwarding.HttpForwarder", "Yarp" })
         {
             environment[$"Logging__LogLevel__{category}"] = options.ProxyLogLevel;
