@@ -71,6 +71,8 @@ internal static class LoadGenerator
             // The hard stop: workers have counted their stuck requests as errors.
         }
 
+        cancellationToken.ThrowIfCancellationRequested();
+
         var result = new SegmentResult(target.Name, connections, rate) { Elapsed = Stopwatch.GetElapsedTime(start) };
         foreach (var s in stats)
         {
