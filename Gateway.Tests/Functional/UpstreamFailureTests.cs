@@ -1,0 +1,204 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text;
+using Microsoft.AspNetCore.Http;
+using PyAirtable.Gateway.Tests.Infrastructure;
+
+namespace PyAirtable.Gateway.Tests.Functional;
+
+/// <summary>
+/// Contract "Errors made by the gateway itself" (502, 504) and "Forwarding rules" (client abort
+/// cancels the upstream call; a failure after the headers never looks like a complete body).
+/// </summary>
+public sealed class UpstreamFailureTests
+{
+    [Theory]
+    [InlineData("GET", "/api/airtable/bases")]
+    [InlineData("POST", "/api/chat")]
+    [InlineData("GET", "/api/tools")]
+    public async Task Forward_UpstreamRefuses_Returns502(string method, string path)
+    {
+        await using var gateway = await GatewayHost.StartAsync();
+
+        using var response = await gateway.SendAsync(new HttpMethod(method), path, json: method == "POST" ? """{"message":"hi"}""" : null);
+
+        await Problem.AssertAsync(response, 502);
+    }
+
+    [Fact]
+    public async Task Forward_UpstreamResetsBeforeHeaders_Returns502()
+    {
+        await using var airtable = await FakeUpstream.StartAsync(FakeUpstream.AbortBeforeHeaders());
+        await using var gateway = await GatewayHost.StartAsync(airtable);
+
+        using var response = await gateway.GetAsync("/api/airtable/bases");
+
+        await Problem.AssertAsync(response, 502);
+        Assert.True(airtable.ContactCount >= 1);
+    }
+
+    [Fact]
+    public async Task Forward_UpstreamClosesWithoutAnswer_Returns502()
+    {
+        using var upstream = new RawUpstream("");
+        await using var gateway = await GatewayHost.StartAtAsync(upstream.Url, null, null);
+
+        using var response = await gateway.GetAsync("/api/airtable/bases");
+
+        await Problem.AssertAsync(response, 502);
+    }
+
+    [Fact]
+    public async Task Forward_UpstreamSendsGarbage_Returns502()
+    {
+        using var upstream = new RawUpstream("NOT HTTP AT ALL\r\n\r\n");
+        await using var gateway = await GatewayHost.StartAtAsync(upstream.Url, null, null);
+
+        using var response = await gateway.GetAsync("/api/airtable/bases");
+
+        await Problem.AssertAsync(response, 502);
+    }
+
+    [Fact]
+    public async Task Forward_UpstreamSlowerThanTimeout_Returns504AndCancelsUpstream()
+    {
+        await using var airtable = await FakeUpstream.StartAsync();
+        airtable.Handler = airtable.NeverAnswer();
+        await using var gateway = await GatewayHost.StartAtAsync(airtable.Url, null, null,
+            new Dictionary<string, string?> { ["UPSTREAM_TIMEOUT"] = "0.5" });
+
+        var stopwatch = Stopwatch.StartNew();
+        using var response = await gateway.GetAsync("/api/airtable/bases");
+        stopwatch.Stop();
+
+        await Problem.AssertAsync(response, 504);
+        Assert.InRange(stopwatch.Elapsed, TimeSpan.FromMilliseconds(450), TimeSpan.FromSeconds(5));
+        await airtable.NextAbortAsync();
+    }
+
+    [Fact]
+    public async Task Forward_UpstreamAnswersWithinTimeout_NotA504()
+    {
+        await using var airtable = await FakeUpstream.StartAsync(async (context, _) =>
+        {
+            await Task.Delay(200); // well within UPSTREAM_TIMEOUT
+            await context.Response.WriteAsync("late but fine");
+        });
+        await using var gateway = await GatewayHost.StartAtAsync(airtable.Url, null, null,
+            new Dictionary<string, string?> { ["UPSTREAM_TIMEOUT"] = "2" });
+
+        using var response = await gateway.GetAsync("/api/airtable/bases");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("late but fine", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Forward_Upstream500_PassedThroughUnchanged()
+    {
+        const string body = "{\"detail\" : \"boom\"}";
+        await using var llm = await FakeUpstream.StartAsync(FakeUpstream.Respond(500, body));
+        await using var gateway = await GatewayHost.StartAsync(null, llm);
+
+        using var response = await gateway.GetAsync("/api/tools");
+
+        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+        Assert.Equal(body, await response.Content.ReadAsStringAsync());
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task ClientDisconnectsMidResponse_UpstreamRequestAborted()
+    {
+        await using var llm = await FakeUpstream.StartAsync();
+        llm.Handler = async (context, _) =>
+        {
+            context.Response.ContentType = "text/event-stream";
+            await context.Response.WriteAsync("data: first\n\n");
+            await context.Response.Body.FlushAsync();
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, llm.Stopping);
+            await linked.Token.WhenCancelled();
+        };
+        await using var gateway = await GatewayHost.StartAsync(null, llm);
+
+        using var connection = await RawConnection.ConnectAsync(gateway.Port);
+        var body = Encoding.UTF8.GetBytes("""{"message":"hi"}""");
+        await connection.WriteAsync(
+            $"POST /api/chat HTTP/1.1\r\nHost: gw\r\nX-API-Key: {GatewayHost.ApiKey}\r\nContent-Type: application/json\r\nContent-Length: {body.Length}\r\n\r\n",
+            body);
+        await connection.ReadUntilAsync("data: first");
+        connection.Abort();
+
+        await llm.NextAbortAsync();
+    }
+
+    [Fact]
+    public async Task ClientDisconnectsBeforeResponse_UpstreamRequestAborted()
+    {
+        await using var airtable = await FakeUpstream.StartAsync();
+        airtable.Handler = airtable.NeverAnswer();
+        await using var gateway = await GatewayHost.StartAsync(airtable);
+
+        using var connection = await RawConnection.ConnectAsync(gateway.Port);
+        await connection.WriteAsync($"GET /api/airtable/slow HTTP/1.1\r\nHost: gw\r\nX-API-Key: {GatewayHost.ApiKey}\r\n\r\n");
+        await airtable.NextRequestAsync();
+        connection.Abort();
+
+        await airtable.NextAbortAsync();
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task UpstreamFailsMidBody_ClientSeesIncompleteBody(bool withContentLength)
+    {
+        await using var airtable = await FakeUpstream.StartAsync(async (context, _) =>
+        {
+            if (withContentLength)
+            {
+                context.Response.ContentLength = 100_000;
+            }
+
+            await context.Response.Body.WriteAsync(new byte[10_000]);
+            await context.Response.Body.FlushAsync();
+            context.Abort();
+        });
+        await using var gateway = await GatewayHost.StartAsync(airtable);
+
+        using var connection = await RawConnection.ConnectAsync(gateway.Port);
+        await connection.WriteAsync($"GET /api/airtable/export HTTP/1.1\r\nHost: gw\r\nX-API-Key: {GatewayHost.ApiKey}\r\nConnection: close\r\n\r\n");
+        var response = RawResponse.Parse(await connection.ReadToEndAsync());
+
+        Assert.Equal(200, response.Status);
+        var lengthHeader = response.Header("Content-Length");
+        if (lengthHeader is not null)
+        {
+            Assert.True(response.Body.Length < long.Parse(lengthHeader, System.Globalization.CultureInfo.InvariantCulture),
+                $"got all {response.Body.Length} bytes announced by Content-Length");
+        }
+        else
+        {
+            Assert.Equal("chunked", response.Header("Transfer-Encoding"));
+            Assert.False(response.ChunkedComplete, "a truncated chunked body ended with a clean terminating chunk");
+        }
+    }
+
+    [Fact]
+    public async Task UpstreamFailsMidBody_HttpClientReaderThrows()
+    {
+        await using var airtable = await FakeUpstream.StartAsync(async (context, _) =>
+        {
+            await context.Response.Body.WriteAsync(new byte[10_000]);
+            await context.Response.Body.FlushAsync();
+            context.Abort();
+        });
+        await using var gateway = await GatewayHost.StartAsync(airtable);
+
+        using var response = await gateway.SendAsync(
+            GatewayHost.Request(HttpMethod.Get, "/api/airtable/export"), HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+
+        var error = await Record.ExceptionAsync(() => response.Content.ReadAsByteArrayAsync().WithTimeout());
+        Assert.True(error is IOException or HttpRequestException, $"body read ended with {error?.GetType().Name ?? "no error"}");
+    }
+}
