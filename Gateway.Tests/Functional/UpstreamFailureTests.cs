@@ -147,6 +147,24 @@ public sealed class UpstreamFailureTests
         await airtable.NextAbortAsync();
     }
 
+    [Fact]
+    public async Task ClientDisconnectsMidUpload_UpstreamRequestAborted()
+    {
+        await using var airtable = await FakeUpstream.StartAsync();
+        await using var gateway = await GatewayHost.StartAsync(airtable);
+
+        using var connection = await RawConnection.ConnectAsync(gateway.Port);
+        await connection.WriteAsync(
+            $"POST /api/airtable/upload HTTP/1.1\r\nHost: gw\r\nX-API-Key: {GatewayHost.ApiKey}\r\nContent-Length: 100000\r\n\r\n",
+            new byte[1000]);
+        await airtable.NextContactAsync();
+        connection.Abort();
+
+        var aborted = await airtable.NextAbortAsync();
+        Assert.Equal("POST", aborted.Method);
+        Assert.True(aborted.Body.Length < 100_000);
+    }
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
