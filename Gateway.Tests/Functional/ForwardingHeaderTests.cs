@@ -162,6 +162,23 @@ public sealed class ForwardingHeaderTests
     }
 
     [Fact]
+    public async Task Forward_ClientXForwardedProtoAndHost_ReplacedByGatewayValues()
+    {
+        await using var upstream = await FakeUpstream.StartAsync();
+        await using var gateway = await GatewayHost.StartAsync(upstream);
+
+        var response = await RawConnection.SendAsync(gateway.Port,
+            "GET /api/airtable/x HTTP/1.1\r\nHost: api.example.com\r\n" +
+            $"X-API-Key: {GatewayHost.ApiKey}\r\n" +
+            "X-Forwarded-Proto: https\r\nX-Forwarded-Host: evil.example\r\nConnection: close\r\n\r\n");
+
+        Assert.Equal(200, response.Status);
+        var received = Assert.Single(upstream.Requests);
+        Assert.Equal(["http"], received.Headers["X-Forwarded-Proto"]);
+        Assert.Equal(["api.example.com"], received.Headers["X-Forwarded-Host"]);
+    }
+
+    [Fact]
     public async Task Forward_ExistingXForwardedFor_ClientAddressAppended()
     {
         await using var upstream = await FakeUpstream.StartAsync();

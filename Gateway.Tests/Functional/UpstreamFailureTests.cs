@@ -37,6 +37,21 @@ public sealed class UpstreamFailureTests
         Assert.True(airtable.ContactCount >= 1);
     }
 
+    [Theory]
+    [InlineData("POST", "/api/chat", """{"message":"hi"}""")]
+    [InlineData("POST", "/api/airtable/bases/app1/records", """{"fields":{}}""")]
+    [InlineData("PATCH", "/api/airtable/bases/app1/records/rec1", """{"fields":{}}""")]
+    public async Task Forward_NonIdempotentRequestResetBeforeHeaders_NotReplayed(string method, string path, string json)
+    {
+        await using var upstream = await FakeUpstream.StartAsync(FakeUpstream.AbortBeforeHeaders());
+        await using var gateway = await GatewayHost.StartAsync(upstream, upstream);
+
+        using var response = await gateway.SendAsync(new HttpMethod(method), path, json: json);
+
+        await Problem.AssertAsync(response, 502);
+        Assert.Equal(1, upstream.ContactCount);
+    }
+
     [Fact]
     public async Task Forward_UpstreamClosesWithoutAnswer_Returns502()
     {
