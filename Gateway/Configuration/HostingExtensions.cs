@@ -6,6 +6,9 @@ namespace PyAirtable.Gateway.Configuration;
 
 internal static class HostingExtensions
 {
+    /// <summary>Where the gateway listens when nothing else is configured.</summary>
+    public const string DefaultUrl = "http://0.0.0.0:8000";
+
     /// <summary>
     /// Kestrel set up as an edge server: no <c>Server</c> header, the body limit from
     /// <see cref="ForwardingOptions.MaxRequestBodyBytes"/>, connections counted for metrics; and logging that never
@@ -13,6 +16,15 @@ internal static class HostingExtensions
     /// </summary>
     public static WebApplicationBuilder AddGatewayHosting(this WebApplicationBuilder builder)
     {
+        // Port 8000 on every interface, as the Python service, unless --urls, ASPNETCORE_URLS, ASPNETCORE_HTTP_PORTS
+        // or Kestrel endpoints say otherwise.
+        var configuration = builder.Configuration;
+        if (string.IsNullOrEmpty(configuration["urls"]) && string.IsNullOrEmpty(configuration["http_ports"])
+            && string.IsNullOrEmpty(configuration["https_ports"]) && !configuration.GetSection("Kestrel:Endpoints").Exists())
+        {
+            builder.WebHost.UseUrls(DefaultUrl);
+        }
+
         builder.WebHost.UseKestrel(static kestrel =>
         {
             kestrel.AddServerHeader = false;
