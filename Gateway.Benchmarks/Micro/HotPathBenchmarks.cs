@@ -30,6 +30,8 @@ public class HotPathBenchmarks : IDisposable
             "--Logging:LogLevel:Default=None", "--Gateway:Health:IntervalSeconds=0",
         ]);
         _forwarder = _app.Services.GetRequiredService<HttpForwarder>();
+        // WebApplication adds the endpoint middleware itself when the host starts; building by hand needs it said.
+        _app.UseEndpoints(static _ => { });
         _pipeline = ((IApplicationBuilder)_app).Build();
         _proxied = Request("/api/airtable/bases/appX/tables?view=Grid%20view&fields%5B%5D=Name");
         _escaped = Request("/api/airtable/bases/a%2Fb/t%C3%A9st?q=1");
