@@ -27,6 +27,7 @@ internal static class FlatEnvironmentNames
         ["RATE_LIMIT_PER_MINUTE"] = "Gateway:RateLimits:PerMinute",
         ["CHAT_RATE_LIMIT_PER_MINUTE"] = "Gateway:RateLimits:ChatPerMinute",
         ["DRAIN_TIMEOUT"] = "Gateway:Shutdown:DrainTimeoutSeconds",
+        ["GATEWAY_CONFIG_FILE"] = "Gateway:ConfigFile",
     };
 
     /// <summary>Flat names whose value must be a number: whole (<c>true</c>) or not.</summary>
