@@ -27,7 +27,8 @@ internal static class ForwardingClients
     {
         services.AddOptions<ForwardingOptions>().BindConfiguration(ForwardingOptions.Section).ValidateWith<ForwardingOptions, ForwardingOptionsValidator>();
         services.AddOptions<CircuitBreakerOptions>().BindConfiguration(CircuitBreakerOptions.Section).ValidateWith<CircuitBreakerOptions, CircuitBreakerOptionsValidator>();
-        services.AddOptions<ServicesOptions>().BindConfiguration(ServicesOptions.Section).ValidateWith<ServicesOptions, ServicesOptionsValidator>();
+        services.AddOptions<ServicesOptions>().BindConfiguration(ServicesOptions.Section).ValidateWith<ServicesOptions, ServicesOptionsValidator>()
+            .Reloadable(ServicesOptions.Section);
         services.AddOptions<LoadBalancingOptions>().BindConfiguration(LoadBalancingOptions.Section).ValidateWith<LoadBalancingOptions, LoadBalancingOptionsValidator>();
         services.AddOptions<RetryOptions>().BindConfiguration(RetryOptions.Section).ValidateWith<RetryOptions, RetryOptionsValidator>();
         services.AddSingleton<InstanceDirectory>();

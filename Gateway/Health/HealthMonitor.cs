@@ -69,12 +69,16 @@ internal sealed partial class HealthMonitor
         var started = _time.GetUtcNow();
         var client = _clients.CreateClient(ForwardingClients.HealthClientName);
         var services = _services.All;
+
+        // The instance sets as they are now: a reload during the round does not mix two lists in one report.
+        var sets = new UpstreamInstanceSet[services.Count];
         var probes = new List<Task<InstanceHealth>>();
-        foreach (var service in services)
+        for (var i = 0; i < services.Count; i++)
         {
-            foreach (var instance in service.All)
+            sets[i] = services[i].Instances;
+            foreach (var instance in sets[i].All)
             {
-                probes.Add(ProbeInstanceAsync(client, service.Name, instance));
+                probes.Add(ProbeInstanceAsync(client, services[i].Name, instance));
             }
         }
 
@@ -83,10 +87,10 @@ internal sealed partial class HealthMonitor
         var next = 0;
         for (var i = 0; i < services.Count; i++)
         {
-            var instances = new InstanceHealth[services[i].All.Length];
+            var instances = new InstanceHealth[sets[i].All.Length];
             Array.Copy(results, next, instances, 0, instances.Length);
             next += instances.Length;
-            report[i] = new ServiceHealth(services[i].Name, services[i].ConfiguredUrl, instances);
+            report[i] = new ServiceHealth(services[i].Name, sets[i].ConfiguredUrl, instances);
         }
 
         var health = new HealthReport(report, started);

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Threading.RateLimiting;
 using Microsoft.Extensions.Primitives;
 using PyAirtable.Gateway.Auth;
+using PyAirtable.Gateway.Configuration;
 using PyAirtable.Gateway.Forwarding;
 using PyAirtable.Gateway.Routing;
 
@@ -15,15 +16,37 @@ namespace PyAirtable.Gateway.RateLimiting;
 /// </summary>
 internal sealed class ClientRateLimiter : IDisposable
 {
-    private readonly Policy? _global;
-    private readonly Policy? _chat;
     private readonly ClientAddress _addresses;
+    private volatile Policies _policies;
 
-    public ClientRateLimiter(IOptions<RateLimitOptions> options, ClientAddress addresses)
+    public ClientRateLimiter(ReloadableOptions<RateLimitOptions> options, ClientAddress addresses)
     {
         _addresses = addresses;
-        _global = Policy.Create(options.Value.PerMinute);
-        _chat = Policy.Create(options.Value.ChatPerMinute);
+        _policies = new Policies(Policy.Create(options.Current.PerMinute), Policy.Create(options.Current.ChatPerMinute));
+        options.Changed += Apply;
+    }
+
+    /// <summary>
+    /// Takes reloaded limits: a limit whose value changed gets a new policy (its clients' buckets start full), an
+    /// unchanged one keeps its buckets. A replaced policy is disposed a little later, after requests reading it finish.
+    /// </summary>
+    public void Apply(RateLimitOptions options)
+    {
+        var old = _policies;
+        var next = new Policies(
+            old.Global?.PerMinute == options.PerMinute ? old.Global : Policy.Create(options.PerMinute),
+            old.Chat?.PerMinute == options.ChatPerMinute ? old.Chat : Policy.Create(options.ChatPerMinute));
+        _policies = next;
+        Retire(old.Global, next.Global);
+        Retire(old.Chat, next.Chat);
+
+        static void Retire(Policy? old, Policy? current)
+        {
+            if (old is not null && old != current)
+            {
+                _ = Task.Delay(TimeSpan.FromSeconds(10)).ContinueWith(static (_, policy) => ((Policy)policy!).Dispose(), old, TaskScheduler.Default);
+            }
+        }
     }
 
     /// <summary>Charges an authenticated request; false (and a 429 is due) when a limit is exhausted.</summary>
@@ -33,16 +56,17 @@ internal sealed class ClientRateLimiter : IDisposable
             ? ClientKey.ForClient(identity.ClientId)
             : ClientKey.ForAddress(_addresses.Resolve(context));
 
-        var reported = _global;
-        if (_global is not null && !_global.TryAcquire(key, out rejection))
+        var (overall, chat) = _policies;
+        var reported = overall;
+        if (overall is not null && !overall.TryAcquire(key, out rejection))
         {
             return false;
         }
 
-        if (route.IsChat && _chat is not null)
+        if (route.IsChat && chat is not null)
         {
-            reported = _chat;
-            if (!_chat.TryAcquire(key, out rejection))
+            reported = chat;
+            if (!chat.TryAcquire(key, out rejection))
             {
                 return false;
             }
@@ -56,13 +80,14 @@ internal sealed class ClientRateLimiter : IDisposable
     /// <summary>Charges a request that failed authentication to its address under the global limit; writes the 429 itself.</summary>
     public async ValueTask<bool> TryAcquireUnauthenticatedAsync(HttpContext context)
     {
-        if (_global is null)
+        var overall = _policies.Global;
+        if (overall is null)
         {
             return true;
         }
 
         var key = ClientKey.ForAddress(_addresses.Resolve(context));
-        if (_global.TryAcquire(key, out var rejection))
+        if (overall.TryAcquire(key, out var rejection))
         {
             return true;
         }
@@ -84,9 +109,12 @@ internal sealed class ClientRateLimiter : IDisposable
 
     public void Dispose()
     {
-        _global?.Dispose();
-        _chat?.Dispose();
+        _policies.Global?.Dispose();
+        _policies.Chat?.Dispose();
     }
+
+    /// <summary>The policies in force, swapped whole on reload (one volatile read per request).</summary>
+    private sealed record Policies(Policy? Global, Policy? Chat);
 
     /// <summary>Why a request was refused: the limit and when a request will be allowed again.</summary>
     internal readonly record struct Rejection(string Limit, TimeSpan RetryAfter);
@@ -99,6 +127,7 @@ internal sealed class ClientRateLimiter : IDisposable
 
         private Policy(int perMinute)
         {
+            PerMinute = perMinute;
             var tokensPerPeriod = Math.Max(1, perMinute / 60);
             _period = TimeSpan.FromTicks(TimeSpan.FromMinutes(1).Ticks * tokensPerPeriod / perMinute);
             _limitText = perMinute.ToString(CultureInfo.InvariantCulture);
@@ -113,6 +142,8 @@ internal sealed class ClientRateLimiter : IDisposable
             _limiter = PartitionedRateLimiter.Create<ClientKey, ClientKey>(
                 key => RateLimitPartition.GetTokenBucketLimiter(key, _ => bucket));
         }
+
+        public int PerMinute { get; }
 
         public static Policy? Create(int perMinute) => perMinute > 0 ? new Policy(perMinute) : null;
 

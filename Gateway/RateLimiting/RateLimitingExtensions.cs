@@ -6,7 +6,8 @@ internal static class RateLimitingExtensions
 {
     public static IServiceCollection AddGatewayRateLimiting(this IServiceCollection services)
     {
-        services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.Section).ValidateWith<RateLimitOptions, RateLimitOptionsValidator>();
+        services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.Section).ValidateWith<RateLimitOptions, RateLimitOptionsValidator>()
+            .Reloadable(RateLimitOptions.Section);
         services.AddSingleton<ClientAddress>();
         services.AddSingleton<ClientRateLimiter>();
         return services;

@@ -2,7 +2,7 @@ namespace PyAirtable.Gateway.Routing;
 
 /// <summary>
 /// Instances by authority (<c>scheme://host:port</c>), so a per-authority circuit breaker can report its state to
-/// the instances it guards. Filled once when the services are built.
+/// the instances it guards. Filled when the services are built, and kept current when their instance lists reload.
 /// </summary>
 internal sealed class InstanceDirectory
 {
@@ -21,6 +21,18 @@ internal sealed class InstanceDirectory
         }
     }
 
+    /// <summary>Forgets an instance a reload took out of its service.</summary>
+    public void Remove(UpstreamInstance instance)
+    {
+        lock (_byAuthority)
+        {
+            if (_byAuthority.TryGetValue(instance.Authority, out var list) && list.Remove(instance) && list.Count == 0)
+            {
+                _byAuthority.Remove(instance.Authority);
+            }
+        }
+    }
+
     /// <summary>Applies <paramref name="update"/> to every instance at the request's authority.</summary>
     public void Update(Uri? requestUri, Action<UpstreamInstance> update)
     {
@@ -32,7 +44,7 @@ internal sealed class InstanceDirectory
         List<UpstreamInstance>? instances;
         lock (_byAuthority)
         {
-            _byAuthority.TryGetValue(UpstreamInstance.AuthorityOf(requestUri), out instances);
+            instances = _byAuthority.TryGetValue(UpstreamInstance.AuthorityOf(requestUri), out var list) ? [.. list] : null;
         }
 
         if (instances is null)

@@ -15,14 +15,23 @@ internal sealed class ServicesOptionsValidator : IValidateOptions<ServicesOption
 
     private static void Check(OptionsErrors errors, string service, ServiceEndpointOptions endpoint)
     {
-        if (!ServiceUrls.TryParse(endpoint.Url, out _, out var problem))
+        if (!ServiceUrls.TryParse(endpoint.Url, out var primaries, out var problem))
         {
             errors.Add($"{service}:Url", endpoint.Url, problem);
         }
 
-        if (!string.IsNullOrWhiteSpace(endpoint.BackupUrl) && !ServiceUrls.TryParse(endpoint.BackupUrl, out _, out problem))
+        string[]? backups = null;
+        if (!string.IsNullOrWhiteSpace(endpoint.BackupUrl) && !ServiceUrls.TryParse(endpoint.BackupUrl, out backups, out problem))
         {
             errors.Add($"{service}:BackupUrl", endpoint.BackupUrl, problem);
         }
+
+        if ((primaries?.Length ?? 0) + (backups?.Length ?? 0) > MaxInstances)
+        {
+            errors.Add($"{service}:Url", endpoint.Url, $"names more than {MaxInstances} instances (primaries and backups together)");
+        }
     }
+
+    /// <summary>The most instances a service may have (one bit each in a request's tried-instances mask).</summary>
+    public const int MaxInstances = 64;
 }

@@ -38,8 +38,11 @@ internal sealed class UpstreamInstance
 
     public bool IsBackup { get; }
 
-    /// <summary>Position in the service's instance list (primaries first), for the tried-instances mask.</summary>
-    public int Index { get; }
+    /// <summary>
+    /// Position in the service's instance list (primaries first), for the tried-instances mask. A reload that keeps
+    /// the instance may move it; a request retrying across that moment may then skip or repeat one instance.
+    /// </summary>
+    public int Index { get; set; }
 
     public int Outstanding => Volatile.Read(ref _outstanding);
 

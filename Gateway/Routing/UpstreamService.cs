@@ -11,29 +11,16 @@ namespace PyAirtable.Gateway.Routing;
 /// </summary>
 internal sealed class UpstreamService
 {
-    private readonly UpstreamInstance[] _primaries;
-    private readonly UpstreamInstance[] _backups;
     private readonly BalancingPolicy _policy;
+    private volatile UpstreamInstanceSet _instances;
+    private volatile ResiliencePipeline<HttpResponseMessage>? _attempts;
     private uint _turn;
 
     public UpstreamService(ServiceKind kind, string name, string configuredUrl, string[] primaries, string[] backups, BalancingPolicy policy, HttpMessageInvoker invoker)
     {
         Kind = kind;
         Name = name;
-        ConfiguredUrl = configuredUrl;
-        _primaries = new UpstreamInstance[primaries.Length];
-        for (var i = 0; i < primaries.Length; i++)
-        {
-            _primaries[i] = new UpstreamInstance(primaries[i], isBackup: false, i);
-        }
-
-        _backups = new UpstreamInstance[backups.Length];
-        for (var i = 0; i < backups.Length; i++)
-        {
-            _backups[i] = new UpstreamInstance(backups[i], isBackup: true, primaries.Length + i);
-        }
-
-        All = [.. _primaries, .. _backups];
+        _instances = UpstreamInstanceSet.Create(configuredUrl, primaries, backups);
         _policy = policy;
         Invoker = invoker;
     }
@@ -44,27 +31,33 @@ internal sealed class UpstreamService
     public string Name { get; }
 
     /// <summary>The URL setting as given.</summary>
-    public string ConfiguredUrl { get; }
+    public string ConfiguredUrl => _instances.ConfiguredUrl;
+
+    /// <summary>The instances in force; a reload replaces the set (<see cref="Replace"/>).</summary>
+    public UpstreamInstanceSet Instances => _instances;
 
     /// <summary>Every instance, primaries first.</summary>
-    public UpstreamInstance[] All { get; }
+    public UpstreamInstance[] All => _instances.All;
 
     /// <summary>True when a request may go to more than one instance, so a retry elsewhere is possible.</summary>
-    public bool HasAlternatives => All.Length > 1;
+    public bool HasAlternatives => _instances.All.Length > 1;
 
     public HttpMessageInvoker Invoker { get; }
 
     /// <summary>The retry and total-timeout pipeline, when the service has several instances and retries are on.</summary>
-    public ResiliencePipeline<HttpResponseMessage>? Attempts { get; set; }
+    public ResiliencePipeline<HttpResponseMessage>? Attempts { get => _attempts; set => _attempts = value; }
 
     /// <summary>The retry budget that goes with <see cref="Attempts"/>.</summary>
     public RetryBudget? Budget { get; set; }
+
+    /// <summary>Puts a reloaded instance set in force; requests already forwarding keep the instance they have.</summary>
+    public void Replace(UpstreamInstanceSet instances) => _instances = instances;
 
     /// <summary>True when an instance not in <paramref name="tried"/> could take another attempt.</summary>
     public bool HasUntried(ulong tried)
     {
         var now = Stopwatch.GetTimestamp();
-        foreach (var instance in All)
+        foreach (var instance in _instances.All)
         {
             if ((tried & (1UL << instance.Index)) == 0 && (!instance.IsBackup || instance.IsUsable(now)))
             {
@@ -78,15 +71,16 @@ internal sealed class UpstreamService
     /// <summary>The instance for the next attempt, skipping those in <paramref name="tried"/> (a bit per <see cref="UpstreamInstance.Index"/>); null when none is left.</summary>
     public UpstreamInstance? Select(ulong tried)
     {
-        if (All.Length == 1)
+        var set = _instances;
+        if (set.All.Length == 1)
         {
-            return tried == 0 ? All[0] : null;
+            return tried == 0 ? set.All[0] : null;
         }
 
         var now = Stopwatch.GetTimestamp();
-        return Choose(_primaries, tried, now, usableOnly: true)
-            ?? Choose(_backups, tried, now, usableOnly: true)
-            ?? Choose(_primaries, tried, now, usableOnly: false);
+        return Choose(set.Primaries, tried, now, usableOnly: true)
+            ?? Choose(set.Backups, tried, now, usableOnly: true)
+            ?? Choose(set.Primaries, tried, now, usableOnly: false);
     }
 
     private UpstreamInstance? Choose(UpstreamInstance[] instances, ulong tried, long now, bool usableOnly)

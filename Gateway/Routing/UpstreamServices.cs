@@ -1,13 +1,17 @@
 using Microsoft.Extensions.Http.Resilience;
 using Polly;
 using Polly.Timeout;
+using PyAirtable.Gateway.Configuration;
 using PyAirtable.Gateway.Forwarding;
 using PyAirtable.Gateway.Resilience;
 
 namespace PyAirtable.Gateway.Routing;
 
-/// <summary>The three services, built once from configuration, indexed by <see cref="ServiceKind"/>.</summary>
-internal sealed class UpstreamServices
+/// <summary>
+/// The three services, built from configuration, indexed by <see cref="ServiceKind"/>. When the service list reloads,
+/// a service whose URLs changed gets a new instance set (instances whose URL stayed keep their state).
+/// </summary>
+internal sealed partial class UpstreamServices
 {
     public const string AirtableGatewayName = "airtable-gateway";
     public const string McpServerName = "mcp-server";
@@ -17,27 +21,31 @@ internal sealed class UpstreamServices
     public static readonly string[] Names = [AirtableGatewayName, McpServerName, LlmOrchestratorName];
 
     private readonly UpstreamService[] _services;
+    private readonly RetryOptions _retry;
+    private readonly ForwardingOptions _forwarding;
+    private readonly InstanceDirectory _directory;
+    private readonly ILogger<UpstreamServices> _logger;
+    private readonly Lock _gate = new();
 
     public UpstreamServices(
-        IOptions<ServicesOptions> services,
+        ReloadableOptions<ServicesOptions> services,
         IOptions<LoadBalancingOptions> balancing,
         IOptions<RetryOptions> retry,
         IOptions<ForwardingOptions> forwarding,
         IHttpMessageHandlerFactory handlers,
-        InstanceDirectory directory)
+        InstanceDirectory directory,
+        ILogger<UpstreamServices> logger)
     {
-        var o = services.Value;
-        ServiceEndpointOptions[] endpoints = [o.AirtableGateway, o.McpServer, o.LlmOrchestrator];
+        _retry = retry.Value;
+        _forwarding = forwarding.Value;
+        _directory = directory;
+        _logger = logger;
+        var endpoints = Endpoints(services.Current);
         _services = new UpstreamService[endpoints.Length];
         for (var i = 0; i < endpoints.Length; i++)
         {
             var service = Create((ServiceKind)i, endpoints[i], balancing.Value.Policy, handlers);
-            if (service.HasAlternatives && retry.Value.MaxRetries > 0)
-            {
-                service.Attempts = BuildAttempts(service, retry.Value, forwarding.Value);
-                service.Budget = new RetryBudget(retry.Value.BudgetPercent, retry.Value.MinRetriesPerSecond);
-            }
-
+            SetAttempts(service);
             foreach (var instance in service.All)
             {
                 directory.Add(instance);
@@ -45,11 +53,103 @@ internal sealed class UpstreamServices
 
             _services[i] = service;
         }
+
+        services.Changed += Apply;
     }
 
     public IReadOnlyList<UpstreamService> All => _services;
 
     public UpstreamService this[ServiceKind kind] => _services[(int)kind];
+
+    /// <summary>Takes a reloaded (validated) service list: each service whose URLs changed gets its new instance set.</summary>
+    public void Apply(ServicesOptions options)
+    {
+        lock (_gate)
+        {
+            var endpoints = Endpoints(options);
+            for (var i = 0; i < endpoints.Length; i++)
+            {
+                var service = _services[i];
+                var current = service.Instances;
+                if (!ServiceUrls.TryParse(endpoints[i].Url, out var primaries, out _))
+                {
+                    continue; // the validator has refused it already
+                }
+
+                string[]? backups = [];
+                if (!string.IsNullOrWhiteSpace(endpoints[i].BackupUrl) && !ServiceUrls.TryParse(endpoints[i].BackupUrl, out backups, out _))
+                {
+                    continue;
+                }
+
+                if (current.ConfiguredUrl == endpoints[i].Url && Same(current.Primaries, primaries) && Same(current.Backups, backups))
+                {
+                    continue;
+                }
+
+                var next = UpstreamInstanceSet.Create(endpoints[i].Url, primaries, backups, current);
+                foreach (var instance in next.All)
+                {
+                    if (Array.IndexOf(current.All, instance) < 0)
+                    {
+                        _directory.Add(instance);
+                    }
+                }
+
+                // Attempts follow the instance count: dropped before a shrink to one instance, rebuilt after a change.
+                if (next.All.Length == 1)
+                {
+                    service.Attempts = null;
+                }
+
+                service.Replace(next);
+                SetAttempts(service);
+                foreach (var instance in current.All)
+                {
+                    if (Array.IndexOf(next.All, instance) < 0)
+                    {
+                        _directory.Remove(instance);
+                    }
+                }
+
+                Log.InstancesReloaded(_logger, service.Name, string.Join(", ", primaries), backups.Length == 0 ? "none" : string.Join(", ", backups));
+            }
+        }
+    }
+
+    private static ServiceEndpointOptions[] Endpoints(ServicesOptions o) => [o.AirtableGateway, o.McpServer, o.LlmOrchestrator];
+
+    private static bool Same(UpstreamInstance[] instances, string[] urls)
+    {
+        if (instances.Length != urls.Length)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < urls.Length; i++)
+        {
+            if (!string.Equals(instances[i].BaseUrl, urls[i], StringComparison.Ordinal))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>The retry pipeline for a service with several instances (when retries are on), sized to its instance count.</summary>
+    private void SetAttempts(UpstreamService service)
+    {
+        if (service.HasAlternatives && _retry.MaxRetries > 0)
+        {
+            service.Budget ??= new RetryBudget(_retry.BudgetPercent, _retry.MinRetriesPerSecond);
+            service.Attempts = BuildAttempts(service, _retry, _forwarding);
+        }
+        else
+        {
+            service.Attempts = null;
+        }
+    }
 
     private static UpstreamService Create(ServiceKind kind, ServiceEndpointOptions endpoint, BalancingPolicy policy, IHttpMessageHandlerFactory handlers)
     {
@@ -96,4 +196,10 @@ internal sealed class UpstreamServices
                 },
             })
             .Build();
+
+    private static partial class Log
+    {
+        [LoggerMessage(8020, LogLevel.Information, "Instances of {Service} reloaded: primaries {Primaries}; backups {Backups}")]
+        public static partial void InstancesReloaded(ILogger logger, string service, string primaries, string backups);
+    }
 }
