@@ -28,7 +28,7 @@ public sealed class ManifestConsistencyTests
         "API_KEY", "JWT_SECRET", "JWT_AUTHORITY", "JWT_ISSUER", "JWT_AUDIENCE",
         "CORS_ORIGINS", "HEALTH_CHECK_TIMEOUT", "UPSTREAM_TIMEOUT", "MAX_REQUEST_BODY_BYTES",
         "RATE_LIMIT_PER_MINUTE", "CHAT_RATE_LIMIT_PER_MINUTE", "REDIS_URL",
-        "DRAIN_TIMEOUT", "OTEL_EXPORTER_OTLP_ENDPOINT",
+        "DRAIN_TIMEOUT", "OTEL_EXPORTER_OTLP_ENDPOINT", "GATEWAY_CONFIG_FILE",
     }.ToFrozenSet(StringComparer.Ordinal);
 
     /// <summary>Runtime and hosting settings that are not the gateway's own (ASP.NET Core, .NET runtime).</summary>
