@@ -14,6 +14,7 @@ internal sealed partial class ConfigFileProvider : ConfigurationProvider, IDispo
     private readonly TimeSpan _pollInterval;
     private readonly Lock _gate = new();
     private ITimer? _timer;
+    private bool _disposed;
     private string? _seen;
     private ILogger? _logger;
     private string? _unlogged;
@@ -21,7 +22,7 @@ internal sealed partial class ConfigFileProvider : ConfigurationProvider, IDispo
 
     public ConfigFileProvider(string path, TimeSpan pollInterval)
     {
-        Path = System.IO.Path.GetFullPath(path);
+        Path = path;
         _pollInterval = pollInterval;
     }
 
@@ -38,7 +39,7 @@ internal sealed partial class ConfigFileProvider : ConfigurationProvider, IDispo
         {
             if (_timer is not null)
             {
-                return; // a configuration rebuild; the poll keeps the data current
+                return; // the poll keeps the data current
             }
 
             byte[] bytes;
@@ -48,12 +49,12 @@ internal sealed partial class ConfigFileProvider : ConfigurationProvider, IDispo
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                throw new InvalidOperationException($"The configuration file {Path} (GATEWAY_CONFIG_FILE) cannot be read: {ex.Message}", ex);
+                throw new InvalidOperationException($"The configuration file {Path} cannot be read: {ex.Message}", ex);
             }
 
             if (!TryParse(bytes, out var data, out var problem))
             {
-                throw new InvalidOperationException($"The configuration file {Path} (GATEWAY_CONFIG_FILE) is not valid JSON configuration: {problem}");
+                throw new InvalidOperationException($"The configuration file {Path} is not valid JSON configuration: {problem}");
             }
 
             Data = data;
@@ -82,6 +83,11 @@ internal sealed partial class ConfigFileProvider : ConfigurationProvider, IDispo
     {
         lock (_gate)
         {
+            if (_disposed)
+            {
+                return false;
+            }
+
             byte[]? bytes;
             string seen;
             try
@@ -143,6 +149,7 @@ internal sealed partial class ConfigFileProvider : ConfigurationProvider, IDispo
         lock (_gate)
         {
             _timer?.Dispose();
+            _disposed = true;
         }
     }
 

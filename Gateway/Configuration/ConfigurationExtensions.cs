@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using Microsoft.Extensions.Configuration.Json;
 
 namespace PyAirtable.Gateway.Configuration;
 
@@ -12,47 +13,77 @@ internal static class ConfigurationExtensions
 
     /// <summary>
     /// Makes the contract's flat names (environment variables or <c>--NAME=value</c> arguments)
-    /// win over the <c>Gateway:...</c> section from files, as the Python service's variables did.
+    /// win over the <c>Gateway:...</c> section from files, as the Python service's variables did; and makes the
+    /// configuration files reload safely (<see cref="ConfigFileProvider"/>): the appsettings files, and the file named
+    /// by <c>GATEWAY_CONFIG_FILE</c>, which is added last so its settings win over every other source.
     /// </summary>
     public static WebApplicationBuilder AddGatewayConfiguration(this WebApplicationBuilder builder)
     {
-        var flat = FlatEnvironmentNames.Translate(builder.Configuration);
+        var configuration = builder.Configuration;
+        var poll = PollInterval(configuration);
+        var files = new ConfigFiles();
+        PollJsonFiles(configuration, poll, files);
+
+        var flat = FlatEnvironmentNames.Translate(configuration);
         if (flat.Count > 0)
         {
-            builder.Configuration.AddInMemoryCollection(flat);
+            configuration.AddInMemoryCollection(flat);
         }
 
-        builder.AddGatewayConfigFile();
+        // GATEWAY_CONFIG_FILE maps to this key (FlatEnvironmentNames). Last: the layer that changes while the gateway runs.
+        if (configuration[ConfigFileKey] is { Length: > 0 } path)
+        {
+            var source = new ConfigFileSource(path, poll);
+            ((IConfigurationBuilder)configuration).Add(source);
+            files.Add(source);
+        }
+
+        builder.Services.AddSingleton(_ => files); // resolved at start, so the container disposes it (stopping the polls)
         builder.Services.AddHostedService<ConfigurationReloadService>();
         return builder;
     }
 
-    /// <summary>
-    /// Adds the watched JSON file named by <c>GATEWAY_CONFIG_FILE</c> (or <c>Gateway:ConfigFile</c>) last, so its
-    /// settings win over every other source (flat names included): it is the layer that changes while the gateway
-    /// runs. Polled every <c>Gateway:ConfigFilePollSeconds</c> (default 5).
-    /// </summary>
-    private static void AddGatewayConfigFile(this WebApplicationBuilder builder)
+    private static TimeSpan PollInterval(ConfigurationManager configuration)
     {
-        var configuration = builder.Configuration;
-        var path = configuration[ConfigFileKey]; // GATEWAY_CONFIG_FILE maps here (FlatEnvironmentNames)
-        if (string.IsNullOrWhiteSpace(path))
-        {
-            return;
-        }
-
         var poll = configuration[PollSecondsKey];
-        double seconds = DefaultPollSeconds;
+        var seconds = DefaultPollSeconds;
         if (poll is not null && (!double.TryParse(poll, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out seconds)
             || !(seconds >= 0.05 && seconds <= 3600)))
         {
             throw new OptionsValidationException(PollSecondsKey, typeof(string), [$"{PollSecondsKey} must be a number of seconds from 0.05 to 3600 (got '{poll}')."]);
         }
 
-        var source = new ConfigFileSource(path, TimeSpan.FromSeconds(seconds));
-        ((IConfigurationBuilder)configuration).Add(source);
-        var provider = source.Provider;
-        builder.Services.AddSingleton(_ => provider); // disposed (its poll stopped) with the host
+        return TimeSpan.FromSeconds(seconds);
+    }
+
+    /// <summary>
+    /// Replaces the host's reloading JSON sources (appsettings.json, appsettings.{Environment}.json) that exist with
+    /// polled ones. The framework's own reload empties a file's settings when the file is broken (everything from it
+    /// falls back to defaults) and relies on file-system events, which a container's mounted files may not raise.
+    /// A file that does not exist at start is not followed.
+    /// </summary>
+    private static void PollJsonFiles(ConfigurationManager configuration, TimeSpan poll, ConfigFiles files)
+    {
+        var sources = ((IConfigurationBuilder)configuration).Sources;
+        for (var i = 0; i < sources.Count; i++)
+        {
+            if (sources[i] is not JsonConfigurationSource { ReloadOnChange: true } json)
+            {
+                continue;
+            }
+
+            if (json.FileProvider?.GetFileInfo(json.Path ?? "") is { Exists: true, PhysicalPath: { } physical })
+            {
+                var polled = new ConfigFileSource(physical, poll);
+                sources[i] = polled;
+                files.Add(polled);
+            }
+            else
+            {
+                json.ReloadOnChange = false;
+                sources[i] = json;
+            }
+        }
     }
 
     /// <summary>

@@ -2,7 +2,7 @@ namespace PyAirtable.Gateway.Configuration;
 
 /// <summary>
 /// At start, creates every <see cref="IReloadableOptions"/> (so changes are followed, and bad ones logged, before the
-/// first request) and gives the watched configuration file its logger.
+/// first request) and gives the polled configuration files their logger.
 /// </summary>
 internal sealed class ConfigurationReloadService : IHostedService
 {
@@ -12,8 +12,12 @@ internal sealed class ConfigurationReloadService : IHostedService
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        _services.GetService<ConfigFileProvider>()?.AttachLogger(
-            _services.GetRequiredService<ILoggerFactory>().CreateLogger("PyAirtable.Gateway.Configuration.ConfigFile"));
+        var logger = _services.GetRequiredService<ILoggerFactory>().CreateLogger("PyAirtable.Gateway.Configuration.ConfigFile");
+        foreach (var file in _services.GetRequiredService<ConfigFiles>().Sources)
+        {
+            file.AttachLogger(logger);
+        }
+
         _ = _services.GetServices<IReloadableOptions>().ToList();
         return Task.CompletedTask;
     }

@@ -84,7 +84,12 @@ internal sealed class ReloadableOptions<[DynamicallyAccessedMembers(DynamicallyA
             }
             catch (Exception ex)
             {
-                var why = ex is OptionsValidationException validation ? string.Join(" ", validation.Failures) : ex.GetBaseException().Message;
+                var why = ex switch
+                {
+                    OptionsValidationException validation => string.Join(" ", validation.Failures),
+                    { InnerException: { } inner } => $"{ex.Message} ({inner.GetBaseException().Message})", // binding: the key, then the value's problem
+                    _ => ex.Message,
+                };
                 _rejectedHash = hash;
                 _status = status with { Rejected = why, RejectedAt = _time.GetUtcNow() };
                 ReloadableOptionsLog.Rejected(_logger, Section, why);
