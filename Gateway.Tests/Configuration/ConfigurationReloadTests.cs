@@ -167,6 +167,12 @@ public sealed class ConfigurationReloadTests
 
         Assert.Equal(5, llm.ContactCount);
 
+        // A value of the wrong type fails binding: refused the same way.
+        file.Write(Json(llm.Url, chatPerMinute: 3).Replace("\"ChatPerMinute\": 3", "\"ChatPerMinute\": \"lots\"", StringComparison.Ordinal));
+        var wrongType = await logs.WaitForAsync(8001, line => line.Message.Contains("lots", StringComparison.Ordinal));
+        Assert.Contains("Gateway:RateLimits:ChatPerMinute", wrongType.Message, StringComparison.Ordinal);
+        Assert.Equal(3, rateLimits.Current.ChatPerMinute);
+
         // A good file afterwards is taken as usual.
         var fixedLimits = WhenReloaded<RateLimitOptions>(gateway, o => o.ChatPerMinute == 5);
         var fixedServices = WhenReloaded<ServicesOptions>(gateway, o => o.LlmOrchestrator.Url == other.Url);
