@@ -7,7 +7,8 @@ namespace PyAirtable.Gateway.Configuration;
 /// SHA-256 of its bytes with the last content seen. Polling the content, rather than watching for file events, works
 /// the same on every file system and in a container, including a Kubernetes ConfigMap volume (updated by swapping a
 /// symbolic link, which file watchers do not report on the file). A missing or broken file at start stops start-up;
-/// later the last good content stays in force and the problem is logged once per bad content.
+/// later the last good content stays in force and the problem is logged once per bad content (once two polls in a
+/// row have seen it, so a file caught half-written is not reported).
 /// </summary>
 internal sealed partial class ConfigFileProvider : ConfigurationProvider, IDisposable
 {
@@ -16,6 +17,7 @@ internal sealed partial class ConfigFileProvider : ConfigurationProvider, IDispo
     private ITimer? _timer;
     private bool _disposed;
     private string? _seen;
+    private string? _suspect;
     private ILogger? _logger;
     private string? _unlogged;
     private volatile FileStatus _status = new(null, null, 0);
@@ -106,20 +108,32 @@ internal sealed partial class ConfigFileProvider : ConfigurationProvider, IDispo
                 return false;
             }
 
+            Dictionary<string, string?>? data = null;
+            var problem = bytes is null
+                ? seen == "missing" ? "the file is missing" : "the file cannot be read (" + seen + ")"
+                : TryParse(bytes, out data, out var parseProblem) ? null : parseProblem;
+            if (problem is not null)
+            {
+                // Reported when a second poll sees the same content: an editor that rewrites the file in place is
+                // caught half-way now and then, and that is not worth a warning.
+                if (seen == _suspect)
+                {
+                    _seen = seen;
+                    _suspect = null;
+                    Report(problem);
+                }
+                else
+                {
+                    _suspect = seen;
+                }
+
+                return false;
+            }
+
             _seen = seen;
-            if (bytes is null)
-            {
-                Report(seen == "missing" ? "the file is missing" : "the file cannot be read (" + seen + ")");
-                return false;
-            }
+            _suspect = null;
 
-            if (!TryParse(bytes, out var data, out var problem))
-            {
-                Report(problem);
-                return false;
-            }
-
-            Data = data;
+            Data = data!;
             _status = new FileStatus(seen, DateTimeOffset.UtcNow, _status.Reloads + 1);
             if (_logger is not null)
             {

@@ -56,7 +56,6 @@ internal sealed class ReloadableOptions<[DynamicallyAccessedMembers(DynamicallyA
     /// <summary>Binds and validates the section again; keeps the value in use when that fails. Called on every configuration change.</summary>
     public void Reload()
     {
-        TOptions next;
         lock (_gate)
         {
             var hash = SectionHash();
@@ -78,6 +77,7 @@ internal sealed class ReloadableOptions<[DynamicallyAccessedMembers(DynamicallyA
                 return; // this bad change was reported already
             }
 
+            TOptions next;
             try
             {
                 next = _factory.Create(Options.DefaultName);
@@ -100,15 +100,16 @@ internal sealed class ReloadableOptions<[DynamicallyAccessedMembers(DynamicallyA
             _current = next;
             _status = new ReloadStatus(hash, _time.GetUtcNow(), status.Reloads + 1);
             ReloadableOptionsLog.Reloaded(_logger, Section, hash[..12]);
-        }
 
-        try
-        {
-            Changed?.Invoke(next);
-        }
-        catch (Exception ex)
-        {
-            ReloadableOptionsLog.ApplyFailed(_logger, Section, ex);
+            // Under the lock, so listeners see changes in order even when two files reload at once.
+            try
+            {
+                Changed?.Invoke(next);
+            }
+            catch (Exception ex)
+            {
+                ReloadableOptionsLog.ApplyFailed(_logger, Section, ex);
+            }
         }
     }
 
