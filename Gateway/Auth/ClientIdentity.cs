@@ -6,11 +6,12 @@ internal sealed class ClientIdentity
     /// <summary>The <c>API_KEY</c> client: named <c>default</c>, holds every scope.</summary>
     public static readonly ClientIdentity Default = new("default", [], allScopes: true);
 
-    public ClientIdentity(string clientId, IReadOnlyCollection<string> scopes, bool allScopes = false)
+    public ClientIdentity(string clientId, IReadOnlyCollection<string> scopes, bool allScopes = false, bool fromBearerToken = false)
     {
         ClientId = clientId;
         Scopes = scopes;
         AllScopes = allScopes;
+        FromBearerToken = fromBearerToken;
     }
 
     public string ClientId { get; }
@@ -20,6 +21,9 @@ internal sealed class ClientIdentity
 
     /// <summary>Holds every scope (the <c>API_KEY</c> client does).</summary>
     public bool AllScopes { get; }
+
+    /// <summary>Authenticated by a bearer token (its subject is <see cref="ClientId"/>) rather than an API key.</summary>
+    public bool FromBearerToken { get; }
 
     public bool HasScope(string scope)
     {

@@ -8,7 +8,8 @@ internal static class HostingExtensions
 {
     /// <summary>
     /// Kestrel set up as an edge server: no <c>Server</c> header, the body limit from
-    /// <see cref="ForwardingOptions.MaxRequestBodyBytes"/>, connections counted for metrics; and logging that never
+    /// <see cref="ForwardingOptions.MaxRequestBodyBytes"/>, header, timeout and data-rate limits from
+    /// <see cref="ServerLimitsOptions"/>, connections counted for metrics; and logging that never
     /// writes URLs (which may carry secrets) from the framework's per-request lines.
     /// </summary>
     public static WebApplicationBuilder AddGatewayHosting(this WebApplicationBuilder builder)
@@ -21,12 +22,33 @@ internal static class HostingExtensions
         });
         builder.Services.AddOptions<KestrelServerOptions>().Configure<IOptions<ForwardingOptions>>(static (kestrel, forwarding) =>
             kestrel.Limits.MaxRequestBodySize = forwarding.Value.MaxRequestBodyBytes);
+        builder.Services.AddValidatedOptions<ServerLimitsOptions, ServerLimitsOptionsValidator>(ServerLimitsOptions.Section);
+        builder.Services.AddOptions<KestrelServerOptions>().Configure<IOptions<ServerLimitsOptions>>(static (kestrel, options) =>
+            ApplyLimits(kestrel.Limits, options.Value));
 
         builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.AspNetCore.Routing", LogLevel.Warning);
 
         // Polly reports every pipeline execution at Information; circuit transitions stay visible at Warning.
         builder.Logging.AddFilter("Polly", LogLevel.Warning);
+
+        // The JWT handler reports every refused token at Information; the gateway logs refusals itself at Debug.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Authentication", LogLevel.Warning);
         return builder;
+    }
+
+    /// <summary>The limits documented in docs/security.md; the rest stay at Kestrel's defaults on purpose.</summary>
+    internal static void ApplyLimits(KestrelServerLimits limits, ServerLimitsOptions options)
+    {
+        var grace = TimeSpan.FromSeconds(options.MinDataRateGraceSeconds);
+        limits.MaxRequestLineSize = options.MaxRequestLineBytes;
+        limits.MaxRequestHeadersTotalSize = options.MaxRequestHeadersTotalBytes;
+        limits.MaxRequestHeaderCount = options.MaxRequestHeaderCount;
+        limits.RequestHeadersTimeout = TimeSpan.FromSeconds(options.RequestHeadersTimeoutSeconds);
+        limits.KeepAliveTimeout = TimeSpan.FromSeconds(options.KeepAliveTimeoutSeconds);
+        limits.MinRequestBodyDataRate = new MinDataRate(options.MinRequestBodyBytesPerSecond, grace);
+        limits.MinResponseDataRate = new MinDataRate(options.MinResponseBytesPerSecond, grace);
+        limits.MaxConcurrentConnections = options.MaxConcurrentConnections == 0 ? null : options.MaxConcurrentConnections;
+        limits.Http2.MaxRequestHeaderFieldSize = Math.Min(limits.Http2.MaxRequestHeaderFieldSize, options.MaxRequestHeadersTotalBytes);
     }
 }

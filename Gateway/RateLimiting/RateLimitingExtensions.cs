@@ -8,6 +8,8 @@ internal static class RateLimitingExtensions
     {
         services.AddValidatedOptions<RateLimitOptions, RateLimitOptionsValidator>(RateLimitOptions.Section);
         services.AddSingleton<ClientAddress>();
+        services.AddSingleton<RedisRateLimitStore>();
+        services.AddHostedService(static services => services.GetRequiredService<RedisRateLimitStore>());
         services.AddSingleton<ClientRateLimiter>();
         return services;
     }
