@@ -36,7 +36,6 @@ public sealed class AuthTests
     [Theory]
     [InlineData("wrong-key")]
     [InlineData("test-ke")]
-    [InlineData("test-key ")]
     [InlineData("TEST-KEY")]
     [InlineData("test-keyx")]
     [InlineData("Bearer test-key")]

@@ -239,6 +239,7 @@ public sealed class ForwardingBodyTests
             new Dictionary<string, string?> { ["MAX_REQUEST_BODY_BYTES"] = "1024" });
 
         using var request = GatewayHost.Request(HttpMethod.Post, "/api/airtable/upload");
+        request.Headers.ExpectContinue = true; // a 413 may come before the body is read
         request.Content = new ByteArrayContent(Bodies.Random(size, seed: size));
         using var response = await gateway.SendAsync(request);
 
@@ -285,6 +286,21 @@ public sealed class ForwardingBodyTests
             await Problem.AssertAsync(response, 413);
         }
 
+        Assert.Equal(0, airtable.ContactCount);
+    }
+
+    [Fact]
+    public async Task Forward_ChunkedBodyOverLimitArrivingInPieces_Returns413WithoutContactingUpstream()
+    {
+        await using var airtable = await FakeUpstream.StartAsync();
+        await using var gateway = await GatewayHost.StartAtAsync(airtable.Url, null, null,
+            new Dictionary<string, string?> { ["MAX_REQUEST_BODY_BYTES"] = "1024" });
+
+        using var request = GatewayHost.Request(HttpMethod.Post, "/api/airtable/upload");
+        request.Content = new PacedContent(Bodies.Random(1500, seed: 8), 3, TimeSpan.FromMilliseconds(150));
+        using var response = await gateway.SendAsync(request);
+
+        await Problem.AssertAsync(response, 413);
         Assert.Equal(0, airtable.ContactCount);
     }
 

@@ -22,7 +22,7 @@ public sealed class ForwardingHeaderTests
             "GET /api/airtable/bases HTTP/1.1\r\n" +
             "Host: gw\r\n" +
             $"X-API-Key: {GatewayHost.ApiKey}\r\n" +
-            "Connection: keep-alive, X-Foo, x-bar\r\n" +
+            "Connection: close, X-Foo, x-bar\r\n" +
             "X-Foo: must-not-pass\r\n" +
             "X-Bar: must-not-pass\r\n" +
             "Keep-Alive: timeout=5\r\n" +

@@ -112,6 +112,21 @@ public sealed class RequestIdTests
         Assert.Equal("trace-me-123", problem.GetProperty("requestId").GetString());
     }
 
+    [Theory]
+    [InlineData("/api/tools", false, 401)]
+    [InlineData("/nope", true, 404)]
+    public async Task MalformedClientId_ReplacedOnGatewayErrors(string path, bool withKey, int status)
+    {
+        await using var gateway = await GatewayHost.StartAsync();
+
+        var response = await SendRawAsync(gateway, path, "bad id/" + new string('x', 130), withKey);
+
+        Assert.Equal(status, response.Status);
+        var returned = response.Header("X-Request-ID");
+        Assert.Matches(IdPattern, returned);
+        Assert.Contains($"\"requestId\":\"{returned}\"", response.BodyText.Replace(" ", "", StringComparison.Ordinal), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task ValidClientId_ReturnedOn429()
     {

@@ -58,7 +58,7 @@ internal sealed partial class HealthMonitor
         var probes = new List<Task<InstanceHealth>>();
         foreach (var service in services)
         {
-            foreach (var instance in service.Instances)
+            foreach (var instance in service.All)
             {
                 probes.Add(ProbeInstanceAsync(client, service.Name, instance));
             }
@@ -69,7 +69,7 @@ internal sealed partial class HealthMonitor
         var next = 0;
         for (var i = 0; i < services.Count; i++)
         {
-            var instances = new InstanceHealth[services[i].Instances.Count];
+            var instances = new InstanceHealth[services[i].All.Length];
             Array.Copy(results, next, instances, 0, instances.Length);
             next += instances.Length;
             report[i] = new ServiceHealth(services[i].Name, services[i].ConfiguredUrl, instances);
@@ -78,6 +78,13 @@ internal sealed partial class HealthMonitor
         var health = new HealthReport(report, _time.GetUtcNow());
         Last = health;
         return health;
+    }
+
+    private async Task<InstanceHealth> ProbeInstanceAsync(HttpClient client, string service, UpstreamInstance instance)
+    {
+        var health = await ProbeInstanceAsync(client, service, instance.BaseUrl);
+        instance.Probe(health.Status);
+        return health with { Instance = instance };
     }
 
     private async Task<InstanceHealth> ProbeInstanceAsync(HttpClient client, string service, string instance)
