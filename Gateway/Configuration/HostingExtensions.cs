@@ -20,8 +20,10 @@ internal static class HostingExtensions
             var metrics = kestrel.ApplicationServices.GetRequiredService<GatewayMetrics>();
             kestrel.ConfigureEndpointDefaults(listen => listen.CountConnections(metrics));
         });
+        // The forwarder counts body bytes exactly; Kestrel's own limit also counts chunk framing (up to 6 bytes a chunk
+        // of 1 byte), so it is only a backstop here, set far enough above the real limit never to refuse a valid body.
         builder.Services.AddOptions<KestrelServerOptions>().Configure<IOptions<ForwardingOptions>>(static (kestrel, forwarding) =>
-            kestrel.Limits.MaxRequestBodySize = forwarding.Value.MaxRequestBodyBytes);
+            kestrel.Limits.MaxRequestBodySize = forwarding.Value.MaxRequestBodyBytes * 8 + 65536);
         builder.Services.AddValidatedOptions<ServerLimitsOptions, ServerLimitsOptionsValidator>(ServerLimitsOptions.Section);
         builder.Services.AddOptions<KestrelServerOptions>().Configure<IOptions<ServerLimitsOptions>>(static (kestrel, options) =>
             ApplyLimits(kestrel.Limits, options.Value));

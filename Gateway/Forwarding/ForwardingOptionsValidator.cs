@@ -33,9 +33,9 @@ internal sealed class ForwardingOptionsValidator : IValidateOptions<ForwardingOp
             }
         }
 
-        if (options.MaxRequestBodyBytes <= 0)
+        if (options.MaxRequestBodyBytes is <= 0 or > 1L << 40)
         {
-            errors.Add(nameof(options.MaxRequestBodyBytes), options.MaxRequestBodyBytes, "must be a positive number of bytes");
+            errors.Add(nameof(options.MaxRequestBodyBytes), options.MaxRequestBodyBytes, "must be a positive number of bytes, at most 1 TiB");
         }
 
         if (!(options.ConnectTimeoutSeconds > 0 && options.ConnectTimeoutSeconds <= 300))

@@ -102,10 +102,10 @@ internal sealed partial class HttpForwarder
 
             try
             {
-                heldBody = await JsonObjectBody.ReadWholeAsync(request.BodyReader, aborted);
+                heldBody = await JsonObjectBody.ReadWholeAsync(request.BodyReader, _maxBodyBytes, aborted);
                 holdsBody = true;
             }
-            catch (Exception ex) when (!aborted.IsCancellationRequested && ex is Microsoft.AspNetCore.Http.BadHttpRequestException)
+            catch (Exception ex) when (!aborted.IsCancellationRequested && ex is Microsoft.AspNetCore.Http.BadHttpRequestException or RequestBodyTooLargeException)
             {
                 await WriteClientBodyProblemAsync(context, ex);
                 return;
@@ -132,7 +132,7 @@ internal sealed partial class HttpForwarder
         }
         else if (context.Features.GetRequiredFeature<IHttpRequestBodyDetectionFeature>().CanHaveBody)
         {
-            content = new StreamingRequestContent(request.BodyReader, request.ContentLength);
+            content = new StreamingRequestContent(request.BodyReader, request.ContentLength, _maxBodyBytes);
         }
 
         try
@@ -415,7 +415,7 @@ internal sealed partial class HttpForwarder
 
         if (content?.ClientFailure is { } clientFailure)
         {
-            return clientFailure is Microsoft.AspNetCore.Http.BadHttpRequestException ? ForwardOutcome.ClientBodyInvalid : ForwardOutcome.ClientAborted;
+            return clientFailure is Microsoft.AspNetCore.Http.BadHttpRequestException or RequestBodyTooLargeException ? ForwardOutcome.ClientBodyInvalid : ForwardOutcome.ClientAborted;
         }
 
         return ex switch
@@ -460,7 +460,7 @@ internal sealed partial class HttpForwarder
     private Task WriteClientBodyProblemAsync(HttpContext context, Exception ex)
     {
         Log.ClientBodyRejected(_logger, context.TraceIdentifier, ex.Message);
-        return ex is Microsoft.AspNetCore.Http.BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge }
+        return ex is RequestBodyTooLargeException or Microsoft.AspNetCore.Http.BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge }
             ? WriteTooLargeAsync(context)
             : ProblemResponse.WriteAsync(context, StatusCodes.Status400BadRequest, "Bad request body", "The request body could not be read.");
     }
