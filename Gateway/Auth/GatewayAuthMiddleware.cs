@@ -11,6 +11,7 @@ namespace PyAirtable.Gateway.Auth;
 /// <list type="number">
 /// <item>Only endpoints carrying <see cref="GatewayRoute"/>, <see cref="RequiresScopeAttribute"/> or living under
 /// <c>/_gateway/</c> are examined; everything else passes straight through.</item>
+/// <item>Ambiguous body framing (see <see cref="RequestFraming"/>): 400 and the connection closed.</item>
 /// <item>Credentials in the query string: 400, never logged.</item>
 /// <item><c>X-API-Key</c> when present decides (constant time, no allocation); otherwise an <c>Authorization: Bearer</c>
 /// token goes to the JWT bearer handler (only then is it invoked); otherwise the request has no credentials.</item>
@@ -63,6 +64,14 @@ internal sealed partial class GatewayAuthMiddleware
         }
 
         var request = context.Request;
+        if (!RequestFraming.IsUnambiguous(request))
+        {
+            Log.AmbiguousFraming(_logger, request.Path.Value ?? "", context.TraceIdentifier);
+            context.Response.Headers.Connection = "close";
+            return ProblemResponse.WriteAsync(context, StatusCodes.Status400BadRequest, "Ambiguous message framing",
+                "Send either Content-Length or Transfer-Encoding: chunked, once.");
+        }
+
         if (request.QueryString.HasValue && QueryCredentials.Present(request.QueryString.Value))
         {
             Log.QueryCredentials(_logger, request.Path.Value ?? "", context.TraceIdentifier);
@@ -172,6 +181,9 @@ internal sealed partial class GatewayAuthMiddleware
 
         [LoggerMessage(2002, LogLevel.Debug, "Refused {Path}: credentials in the query string (request {RequestId})")]
         public static partial void QueryCredentials(ILogger logger, string path, string requestId);
+
+        [LoggerMessage(2004, LogLevel.Debug, "Refused {Path}: ambiguous body framing (request {RequestId})")]
+        public static partial void AmbiguousFraming(ILogger logger, string path, string requestId);
 
         [LoggerMessage(2003, LogLevel.Debug, "Refused {Path}: client {ClientId} lacks scope {Scope} (request {RequestId})")]
         public static partial void Forbidden(ILogger logger, string path, string clientId, string scope, string requestId);

@@ -14,6 +14,9 @@ internal static class HostingExtensions
     /// </summary>
     public static WebApplicationBuilder AddGatewayHosting(this WebApplicationBuilder builder)
     {
+        // A bare LF ending a request line or header is refused (400) rather than read as CRLF: a parser in front of
+        // the gateway may read such a request differently.
+        AppContext.SetSwitch("Microsoft.AspNetCore.Server.Kestrel.DisableHttp1LineFeedTerminators", true);
         builder.WebHost.UseKestrel(static kestrel =>
         {
             kestrel.AddServerHeader = false;

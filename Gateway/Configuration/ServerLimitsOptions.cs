@@ -28,7 +28,7 @@ internal sealed class ServerLimitsOptions
     /// <summary>Slowest response reading accepted from a client, bytes per second after the grace period.</summary>
     public int MinResponseBytesPerSecond { get; set; } = 240;
 
-    /// <summary>Seconds before the minimum data rates are enforced (at least 1).</summary>
+    /// <summary>Seconds before the minimum data rates are enforced (at least 2).</summary>
     public int MinDataRateGraceSeconds { get; set; } = 5;
 
     /// <summary>Most simultaneous connections; 0 means unlimited.</summary>

@@ -12,9 +12,9 @@ internal sealed class ServerLimitsOptionsValidator : IValidateOptions<ServerLimi
         Positive(errors, nameof(options.KeepAliveTimeoutSeconds), options.KeepAliveTimeoutSeconds);
         Positive(errors, nameof(options.MinRequestBodyBytesPerSecond), options.MinRequestBodyBytesPerSecond);
         Positive(errors, nameof(options.MinResponseBytesPerSecond), options.MinResponseBytesPerSecond);
-        if (options.MinDataRateGraceSeconds < 1)
+        if (options.MinDataRateGraceSeconds < 2)
         {
-            errors.Add(nameof(options.MinDataRateGraceSeconds), options.MinDataRateGraceSeconds, "must be at least 1 second");
+            errors.Add(nameof(options.MinDataRateGraceSeconds), options.MinDataRateGraceSeconds, "must be at least 2 seconds (Kestrel needs more than its 1 s heartbeat)");
         }
 
         if (options.MaxConcurrentConnections < 0)
