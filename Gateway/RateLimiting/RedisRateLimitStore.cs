@@ -89,6 +89,7 @@ internal sealed partial class RedisRateLimitStore : IHostedService, IAsyncDispos
         _database = _connection.GetDatabase();
         if (_connection.IsConnected)
         {
+            await LoadScriptAsync(_connection);
             Log.Connected(_logger, _configuration.EndPoints.Count > 0 ? _configuration.EndPoints[0].ToString() ?? "" : "");
         }
         else
@@ -98,6 +99,22 @@ internal sealed partial class RedisRateLimitStore : IHostedService, IAsyncDispos
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>Loads the script on the server so that decisions send only its hash (EVALSHA), not its text.</summary>
+    private static async Task LoadScriptAsync(ConnectionMultiplexer connection)
+    {
+        foreach (var endpoint in connection.GetEndPoints())
+        {
+            try
+            {
+                await connection.GetServer(endpoint).ScriptLoadAsync(Script);
+            }
+            catch (RedisException)
+            {
+                // Not fatal: the first decision sends the script itself.
+            }
+        }
+    }
 
     /// <summary>
     /// Charges the request to every policy through Redis. Null (synchronously, without touching the network) when
