@@ -54,6 +54,22 @@ public sealed class AuthTests
         Assert.Equal(0, upstream.ContactCount);
     }
 
+    [Theory]
+    [InlineData("wrong-key", "test-key")]
+    [InlineData("test-key", "wrong-key")]
+    [InlineData("test-key", "test-key")]
+    public async Task RepeatedKeyHeader_Refused(string first, string second)
+    {
+        await using var upstream = await FakeUpstream.StartAsync();
+        await using var gateway = await GatewayHost.StartAsync(upstream, upstream, upstream);
+
+        var response = await RawConnection.SendAsync(gateway.Port,
+            $"GET /api/tools HTTP/1.1\r\nHost: gw\r\nX-API-Key: {first}\r\nX-API-Key: {second}\r\nConnection: close\r\n\r\n");
+
+        Assert.True(response.Status is 400 or 401, $"status {response.Status}");
+        Assert.Equal(0, upstream.ContactCount);
+    }
+
     [Fact]
     public async Task EmptyKey_Returns401()
     {

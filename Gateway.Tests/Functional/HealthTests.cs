@@ -158,6 +158,29 @@ public sealed class HealthTests
         }
     }
 
+    [Fact]
+    public async Task Answer_NeverFromARoundOlderThanTwoSeconds()
+    {
+        var llmStatus = 200;
+        await using var airtable = await FakeUpstream.StartAsync(Health(200));
+        await using var mcp = await FakeUpstream.StartAsync(Health(200));
+        await using var llm = await FakeUpstream.StartAsync((context, record) => Health(Volatile.Read(ref llmStatus))(context, record));
+        await using var gateway = await GatewayHost.StartAsync(airtable, llm, mcp);
+
+        using (var before = await gateway.GetAsync("/api/health", withKey: false))
+        {
+            Assert.Equal("healthy", (await ReadJsonAsync(before)).GetProperty("status").GetString());
+        }
+
+        Volatile.Write(ref llmStatus, 500);
+        await Task.Delay(TimeSpan.FromSeconds(2.2)); // let any cached round age past the contract's 2 s
+
+        using var after = await gateway.GetAsync("/api/health", withKey: false);
+        var json = await ReadJsonAsync(after);
+        Assert.Equal("degraded", json.GetProperty("status").GetString());
+        Assert.Equal("unhealthy", ServicesByName(json)["llm-orchestrator"].GetProperty("status").GetString());
+    }
+
     private static Func<HttpContext, RecordedRequest, Task> Health(int status, TimeSpan delay = default) =>
         async (context, record) =>
         {

@@ -79,6 +79,21 @@ public sealed class RequestIdTests
     }
 
     [Fact]
+    public async Task RepeatedClientIdHeader_ReplacedWithOneGeneratedId()
+    {
+        await using var airtable = await FakeUpstream.StartAsync();
+        await using var gateway = await GatewayHost.StartAsync(airtable);
+
+        var response = await RawConnection.SendAsync(gateway.Port,
+            $"GET /api/airtable/x HTTP/1.1\r\nHost: gw\r\nX-API-Key: {GatewayHost.ApiKey}\r\nX-Request-ID: first\r\nX-Request-ID: second\r\nConnection: close\r\n\r\n");
+
+        Assert.Equal(200, response.Status);
+        var returned = Assert.Single(response.Values("X-Request-ID"));
+        Assert.Matches(IdPattern, returned);
+        Assert.Equal([returned], Assert.Single(airtable.Requests).Headers["X-Request-ID"]);
+    }
+
+    [Fact]
     public async Task NoClientId_GeneratedIdsAreUniqueAndSentUpstream()
     {
         await using var airtable = await FakeUpstream.StartAsync();

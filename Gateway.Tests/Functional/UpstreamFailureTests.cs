@@ -37,6 +37,21 @@ public sealed class UpstreamFailureTests
         Assert.True(airtable.ContactCount >= 1);
     }
 
+    [Theory]
+    [InlineData("POST", "/api/chat", """{"message":"hi"}""")]
+    [InlineData("POST", "/api/airtable/bases/app1/records", """{"fields":{}}""")]
+    [InlineData("PATCH", "/api/airtable/bases/app1/records/rec1", """{"fields":{}}""")]
+    public async Task Forward_NonIdempotentRequestResetBeforeHeaders_NotReplayed(string method, string path, string json)
+    {
+        await using var upstream = await FakeUpstream.StartAsync(FakeUpstream.AbortBeforeHeaders());
+        await using var gateway = await GatewayHost.StartAsync(upstream, upstream);
+
+        using var response = await gateway.SendAsync(new HttpMethod(method), path, json: json);
+
+        await Problem.AssertAsync(response, 502);
+        Assert.Equal(1, upstream.ContactCount);
+    }
+
     [Fact]
     public async Task Forward_UpstreamClosesWithoutAnswer_Returns502()
     {
@@ -145,6 +160,24 @@ public sealed class UpstreamFailureTests
         connection.Abort();
 
         await airtable.NextAbortAsync();
+    }
+
+    [Fact]
+    public async Task ClientDisconnectsMidUpload_UpstreamRequestAborted()
+    {
+        await using var airtable = await FakeUpstream.StartAsync();
+        await using var gateway = await GatewayHost.StartAsync(airtable);
+
+        using var connection = await RawConnection.ConnectAsync(gateway.Port);
+        await connection.WriteAsync(
+            $"POST /api/airtable/upload HTTP/1.1\r\nHost: gw\r\nX-API-Key: {GatewayHost.ApiKey}\r\nContent-Length: 100000\r\n\r\n",
+            new byte[1000]);
+        await airtable.NextContactAsync();
+        connection.Abort();
+
+        var aborted = await airtable.NextAbortAsync();
+        Assert.Equal("POST", aborted.Method);
+        Assert.True(aborted.Body.Length < 100_000);
     }
 
     [Theory]

@@ -8,7 +8,7 @@ internal static class AuthExtensions
     /// <summary>API keys (the contract's and named ones), JWT bearer tokens when configured, per-route scopes.</summary>
     public static IServiceCollection AddGatewayAuth(this IServiceCollection services)
     {
-        services.AddValidatedOptions<AuthOptions, AuthOptionsValidator>(AuthOptions.Section);
+        services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.Section).ValidateWith<AuthOptions, AuthOptionsValidator>();
         services.AddSingleton<ApiKeyAuthenticator>();
         services.AddSingleton<BearerTokenAuthenticator>();
         services.AddSingleton<RouteScopes>();

@@ -6,6 +6,9 @@ namespace PyAirtable.Gateway.Configuration;
 
 internal static class HostingExtensions
 {
+    /// <summary>Where the gateway listens when nothing else is configured.</summary>
+    public const string DefaultUrl = "http://0.0.0.0:8000";
+
     /// <summary>
     /// Kestrel set up as an edge server: no <c>Server</c> header, the body limit from
     /// <see cref="ForwardingOptions.MaxRequestBodyBytes"/>, header, timeout and data-rate limits from
@@ -17,6 +20,16 @@ internal static class HostingExtensions
         // A bare LF ending a request line or header is refused (400) rather than read as CRLF: a parser in front of
         // the gateway may read such a request differently.
         AppContext.SetSwitch("Microsoft.AspNetCore.Server.Kestrel.DisableHttp1LineFeedTerminators", true);
+
+        // Port 8000 on every interface, as the Python service, unless --urls, ASPNETCORE_URLS, ASPNETCORE_HTTP_PORTS
+        // or Kestrel endpoints say otherwise.
+        var configuration = builder.Configuration;
+        if (string.IsNullOrEmpty(configuration["urls"]) && string.IsNullOrEmpty(configuration["http_ports"])
+            && string.IsNullOrEmpty(configuration["https_ports"]) && !configuration.GetSection("Kestrel:Endpoints").Exists())
+        {
+            builder.WebHost.UseUrls(DefaultUrl);
+        }
+
         builder.WebHost.UseKestrel(static kestrel =>
         {
             kestrel.AddServerHeader = false;
@@ -27,11 +40,12 @@ internal static class HostingExtensions
         // of 1 byte), so it is only a backstop here, set far enough above the real limit never to refuse a valid body.
         builder.Services.AddOptions<KestrelServerOptions>().Configure<IOptions<ForwardingOptions>>(static (kestrel, forwarding) =>
             kestrel.Limits.MaxRequestBodySize = forwarding.Value.MaxRequestBodyBytes * 8 + 65536);
-        builder.Services.AddValidatedOptions<ServerLimitsOptions, ServerLimitsOptionsValidator>(ServerLimitsOptions.Section);
+        builder.Services.AddOptions<ServerLimitsOptions>().BindConfiguration(ServerLimitsOptions.Section).ValidateWith<ServerLimitsOptions, ServerLimitsOptionsValidator>();
         builder.Services.AddOptions<KestrelServerOptions>().Configure<IOptions<ServerLimitsOptions>>(static (kestrel, options) =>
             ApplyLimits(kestrel.Limits, options.Value));
 
-        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
+        // Off entirely: at any level the hosting layer would open a log scope and an Activity for every request.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
         builder.Logging.AddFilter("Microsoft.AspNetCore.Routing", LogLevel.Warning);
 
         // Polly reports every pipeline execution at Information; circuit transitions stay visible at Warning.

@@ -21,11 +21,11 @@ internal static class ForwardingClients
     /// </summary>
     public static IServiceCollection AddGatewayForwarding(this IServiceCollection services)
     {
-        services.AddValidatedOptions<ForwardingOptions, ForwardingOptionsValidator>(ForwardingOptions.Section);
-        services.AddValidatedOptions<CircuitBreakerOptions, CircuitBreakerOptionsValidator>(CircuitBreakerOptions.Section);
-        services.AddValidatedOptions<ServicesOptions, ServicesOptionsValidator>(ServicesOptions.Section);
-        services.AddValidatedOptions<LoadBalancingOptions, LoadBalancingOptionsValidator>(LoadBalancingOptions.Section);
-        services.AddValidatedOptions<RetryOptions, RetryOptionsValidator>(RetryOptions.Section);
+        services.AddOptions<ForwardingOptions>().BindConfiguration(ForwardingOptions.Section).ValidateWith<ForwardingOptions, ForwardingOptionsValidator>();
+        services.AddOptions<CircuitBreakerOptions>().BindConfiguration(CircuitBreakerOptions.Section).ValidateWith<CircuitBreakerOptions, CircuitBreakerOptionsValidator>();
+        services.AddOptions<ServicesOptions>().BindConfiguration(ServicesOptions.Section).ValidateWith<ServicesOptions, ServicesOptionsValidator>();
+        services.AddOptions<LoadBalancingOptions>().BindConfiguration(LoadBalancingOptions.Section).ValidateWith<LoadBalancingOptions, LoadBalancingOptionsValidator>();
+        services.AddOptions<RetryOptions>().BindConfiguration(RetryOptions.Section).ValidateWith<RetryOptions, RetryOptionsValidator>();
         services.AddSingleton<InstanceDirectory>();
 
         foreach (var service in UpstreamServices.Names)
