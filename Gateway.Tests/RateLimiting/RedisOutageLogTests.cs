@@ -16,7 +16,7 @@ public sealed class RedisOutageLogTests
         await using var redis = await RedisServer.StartAsync();
         var logger = new CountingLogger();
         await using var store = new RedisRateLimitStore(
-            Options.Create(new RateLimitOptions { Redis = redis.Url, RedisTimeoutMilliseconds = 500, RedisKeyPrefix = "log-test:" }), logger);
+            Options.Create(new RateLimitOptions { Redis = redis.Url, RedisTimeoutMilliseconds = 1000, RedisKeyPrefix = "log-test:" }), logger);
         await store.StartAsync(CancellationToken.None);
         using var policy = new RatePolicy("global", 100);
         RatePolicy[] policies = [policy];

@@ -22,7 +22,7 @@ public sealed class SharedRateLimitTests
         ["Gateway:RateLimits:RedisKeyPrefix"] = "test:" + Guid.NewGuid().ToString("N") + ":",
 
         // Generous on a shared test machine, so a slow first call never falls back by accident (the frozen-Redis test sets 50).
-        ["Gateway:RateLimits:RedisTimeoutMilliseconds"] = "500",
+        ["Gateway:RateLimits:RedisTimeoutMilliseconds"] = "1000",
     };
 
     private static async Task<int> StatusAsync(GatewayHost gateway, string path = "/api/tools")
