@@ -13,7 +13,7 @@ public sealed class SharedRateLimitTests
 {
     private static readonly TimeSpan Reconnect = TimeSpan.FromSeconds(20);
 
-    private static Dictionary<string, string?> Settings(string redisUrl, int perMinute, int chatPerMinute = 0) => new()
+    private static Dictionary<string, string?> Settings(string redisUrl, int perMinute, int chatPerMinute = 0, int timeoutMilliseconds = 1000) => new()
     {
         ["REDIS_URL"] = redisUrl,
         ["RATE_LIMIT_PER_MINUTE"] = perMinute.ToString(CultureInfo.InvariantCulture),
@@ -21,8 +21,8 @@ public sealed class SharedRateLimitTests
         // A unique prefix per test, so nothing carries over between tests sharing a server by accident.
         ["Gateway:RateLimits:RedisKeyPrefix"] = "test:" + Guid.NewGuid().ToString("N") + ":",
 
-        // Generous on a shared test machine, so a slow first call never falls back by accident (the frozen-Redis test sets 50).
-        ["Gateway:RateLimits:RedisTimeoutMilliseconds"] = "1000",
+        // Generous on a shared test machine, so a slow call never falls back by accident where fallback is not the subject.
+        ["Gateway:RateLimits:RedisTimeoutMilliseconds"] = timeoutMilliseconds.ToString(CultureInfo.InvariantCulture),
     };
 
     private static async Task<int> StatusAsync(GatewayHost gateway, string path = "/api/tools")
@@ -139,7 +139,7 @@ public sealed class SharedRateLimitTests
         Assert.True(RedisServer.Available, "redis-server is not installed (apt-get install redis-server)");
         await using var redis = await RedisServer.StartAsync();
         await using var upstream = await FakeUpstream.StartAsync();
-        var settings = Settings(redis.Url, perMinute: 4);
+        var settings = Settings(redis.Url, perMinute: 4, timeoutMilliseconds: 250);
         await using var first = await GatewayHost.StartAsync(upstream, upstream, upstream, settings);
         await using var second = await GatewayHost.StartAsync(upstream, upstream, upstream, settings);
 
