@@ -103,6 +103,23 @@ public sealed class JwtBearerTests
     }
 
     [Fact]
+    public async Task TokenSubjectNamedLikeAKey_HasItsOwnRateLimitBudget()
+    {
+        await using var upstream = await FakeUpstream.StartAsync();
+        var settings = JwtSettings();
+        settings["RATE_LIMIT_PER_MINUTE"] = "1";
+        await using var gateway = await GatewayHost.StartAsync(upstream, upstream, upstream, settings);
+
+        using var byKey = await gateway.GetAsync("/api/tools");
+        using var byToken = await SendBearerAsync(gateway, TestTokens.Hs256(subject: "default"));
+        using var byKeyAgain = await gateway.GetAsync("/api/tools");
+
+        Assert.Equal(HttpStatusCode.OK, byKey.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, byToken.StatusCode);
+        Assert.Equal(HttpStatusCode.TooManyRequests, byKeyAgain.StatusCode);
+    }
+
+    [Fact]
     public async Task NoCredentials_401ChallengesBothSchemes()
     {
         await using var upstream = await FakeUpstream.StartAsync();

@@ -53,7 +53,7 @@ internal sealed class ApiKeyAuthenticator
             return null;
         }
 
-        Span<byte> utf8 = stackalloc byte[MaxKeyLength * 3];
+        Span<byte> utf8 = stackalloc byte[presented.Length * 3];
         var written = Encoding.UTF8.GetBytes(presented, utf8);
         Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
         SHA256.HashData(utf8[..written], digest);

@@ -73,7 +73,7 @@ internal sealed class ClientRateLimiter : IDisposable
         }
 
         var key = context.Features.Get<ClientIdentity>() is { } identity
-            ? ClientKey.ForClient(identity.ClientId)
+            ? ClientKey.ForClient(identity.PartitionKey)
             : ClientKey.ForAddress(_addresses.Resolve(context));
         return AcquireAsync(key, policies);
     }
