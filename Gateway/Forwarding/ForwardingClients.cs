@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using Microsoft.Extensions.Http.Resilience;
 using Polly;
@@ -46,30 +47,10 @@ internal static class ForwardingClients
                 // One breaker per instance (pipelines are selected by authority); each reports its state to the balancer.
                 var directory = context.ServiceProvider.GetRequiredService<InstanceDirectory>();
 
-                pipeline.AddCircuitBreaker(new HttpCircuitBreakerStrategyOptions
-                {
-                    FailureRatio = 1.0,
-                    MinimumThroughput = options.FailureThreshold,
-                    SamplingDuration = TimeSpan.FromSeconds(options.SamplingSeconds),
-                    BreakDuration = TimeSpan.FromSeconds(options.BreakSeconds),
-                    ShouldHandle = static args => UpstreamFailures.Counts(args.Outcome, args.Context.CancellationToken),
-                    OnOpened = args =>
-                    {
-                        var duration = args.BreakDuration;
-                        directory.Update(args.Context.GetRequestMessage()?.RequestUri, instance => instance.CircuitOpened(duration));
-                        return default;
-                    },
-                    OnHalfOpened = args =>
-                    {
-                        directory.Update(args.Context.GetRequestMessage()?.RequestUri, static instance => instance.CircuitHalfOpened());
-                        return default;
-                    },
-                    OnClosed = args =>
-                    {
-                        directory.Update(args.Context.GetRequestMessage()?.RequestUri, static instance => instance.CircuitClosed());
-                        return default;
-                    },
-                });
+                var threshold = options.FailureThreshold;
+                var breakDuration = TimeSpan.FromSeconds(options.BreakSeconds);
+                AddBreaker(pipeline, strategy => new ConsecutiveFailuresCircuitBreaker(threshold, breakDuration, strategy.TimeProvider, (uri, state, duration) =>
+                    directory.Update(uri, instance => instance.CircuitChanged(state, duration))));
             }).SelectPipelineByAuthority();
 
             client.AddHttpMessageHandler(static sp =>
@@ -86,6 +67,11 @@ internal static class ForwardingClients
         services.AddSingleton<HttpForwarder>();
         return services;
     }
+
+    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "Polly validates the options' data annotations; the breaker's options declare none beyond Polly's own, which are kept.")]
+    [DynamicDependency(DynamicallyAccessedMemberTypes.All, typeof(ConsecutiveFailuresCircuitBreakerOptions))]
+    private static void AddBreaker(ResiliencePipelineBuilder<HttpResponseMessage> pipeline, Func<StrategyBuilderContext, ResilienceStrategy<HttpResponseMessage>> create) =>
+        pipeline.AddStrategy(create, new ConsecutiveFailuresCircuitBreakerOptions());
 
     private static SocketsHttpHandler CreateHandler(ForwardingOptions options) => new()
     {
