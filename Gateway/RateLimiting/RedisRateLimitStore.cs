@@ -7,8 +7,8 @@ namespace PyAirtable.Gateway.RateLimiting;
 /// Rate-limit decisions shared by every replica through Redis: one atomic Lua script per request evaluates all the
 /// policies that apply (GCRA against Redis' own clock, so replicas' clocks do not matter) and charges them only if
 /// every one allows. The request path never waits on Redis' health: while disconnected, or for a second after a call
-/// failed or took longer than <see cref="RateLimitOptions.RedisTimeoutMilliseconds"/>, the caller is told to decide
-/// locally at once; an outage is logged once, and its end once.
+/// took longer than <see cref="RateLimitOptions.RedisTimeoutMilliseconds"/>, the caller is told to decide locally at
+/// once; commands are never queued while reconnecting; an outage is logged once, and its end once.
 /// </summary>
 internal sealed partial class RedisRateLimitStore : IHostedService, IAsyncDisposable
 {
@@ -94,7 +94,7 @@ internal sealed partial class RedisRateLimitStore : IHostedService, IAsyncDispos
         }
         else
         {
-            MarkUnavailable("not connected at start");
+            MarkUnavailable("not connected at start", backOff: false);
         }
     }
 
@@ -130,7 +130,7 @@ internal sealed partial class RedisRateLimitStore : IHostedService, IAsyncDispos
 
         if (!_connection!.IsConnected)
         {
-            MarkUnavailable("disconnected");
+            MarkUnavailable("disconnected", backOff: false);
             return default;
         }
 
@@ -163,19 +163,19 @@ internal sealed partial class RedisRateLimitStore : IHostedService, IAsyncDispos
         catch (TimeoutException)
         {
             _ = pending.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
-            MarkUnavailable($"no answer within {_timeout.TotalMilliseconds:0} ms");
+            MarkUnavailable($"no answer within {_timeout.TotalMilliseconds:0} ms", backOff: true);
             return null;
         }
         catch (Exception ex) when (ex is RedisException or ObjectDisposedException or InvalidOperationException)
         {
-            MarkUnavailable(ex.GetType().Name);
+            MarkUnavailable(ex.GetType().Name, backOff: false);
             return null;
         }
 
         var values = (RedisResult[])result!;
         if (values.Length != 4)
         {
-            MarkUnavailable("unexpected script result");
+            MarkUnavailable("unexpected script result", backOff: false);
             return null;
         }
 
@@ -187,9 +187,18 @@ internal sealed partial class RedisRateLimitStore : IHostedService, IAsyncDispos
         return new RateDecision(policy, allowed, remaining, wait);
     }
 
-    private void MarkUnavailable(string reason)
+    /// <summary>
+    /// Notes an outage (logged once). After a timeout Redis is left alone for a second, so a connected but silent
+    /// server costs one request the timeout, not every request; failures while disconnected cost nothing, since
+    /// <see cref="DecideAsync"/> checks the connection first and commands are never queued.
+    /// </summary>
+    private void MarkUnavailable(string reason, bool backOff)
     {
-        Volatile.Write(ref _retryAt, Stopwatch.GetTimestamp() + RetryDelayTicks);
+        if (backOff)
+        {
+            Volatile.Write(ref _retryAt, Stopwatch.GetTimestamp() + RetryDelayTicks);
+        }
+
         if (Interlocked.Exchange(ref _outage, 1) == 0)
         {
             Log.Unavailable(_logger, reason);
@@ -208,17 +217,14 @@ internal sealed partial class RedisRateLimitStore : IHostedService, IAsyncDispos
     {
         if (e.ConnectionType == ConnectionType.Interactive)
         {
-            MarkUnavailable(e.FailureType.ToString());
+            MarkUnavailable(e.FailureType.ToString(), backOff: false);
         }
     }
 
     private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e)
     {
         // Try Redis again with the next request rather than after the back-off.
-        if (e.ConnectionType == ConnectionType.Interactive)
-        {
-            Volatile.Write(ref _retryAt, 0);
-        }
+        Volatile.Write(ref _retryAt, 0);
     }
 
     public async ValueTask DisposeAsync()
