@@ -5,8 +5,8 @@ using Microsoft.Extensions.Primitives;
 namespace PyAirtable.Gateway.RateLimiting;
 
 /// <summary>
-/// One limit of N requests per minute per client. Locally a partitioned token bucket (N tokens, refilled N per
-/// minute, so at most N in any 60 s); shared through Redis the same budget is kept by a GCRA script. Partitions whose
+/// One limit of N requests per minute per client. Locally a partitioned token bucket (a burst of N, refilled at N per
+/// minute); shared through Redis the same budget is kept by a GCRA script. Partitions whose
 /// bucket has been full (idle) for a few seconds are evicted by the limiter's own timer, so memory follows the clients
 /// active in the last minute, not every client ever seen.
 /// </summary>
