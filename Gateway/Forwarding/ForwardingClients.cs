@@ -13,6 +13,9 @@ internal static class ForwardingClients
 {
     public const string HealthClientName = "health";
 
+    /// <summary>The instance a request is for (its authority), set by the forwarder: one circuit breaker per key.</summary>
+    public static readonly HttpRequestOptionsKey<string> InstanceKey = new("PyAirtable.Gateway.Instance");
+
     public static string ForwarderClientName(string service) => "forward:" + service;
 
     /// <summary>
@@ -51,7 +54,8 @@ internal static class ForwardingClients
                 var breakDuration = TimeSpan.FromSeconds(options.BreakSeconds);
                 AddBreaker(pipeline, strategy => new ConsecutiveFailuresCircuitBreaker(threshold, breakDuration, strategy.TimeProvider, (uri, state, duration) =>
                     directory.Update(uri, instance => instance.CircuitChanged(state, duration))));
-            }).SelectPipelineByAuthority();
+            }).SelectPipelineBy(static _ => static request =>
+                request.Options.TryGetValue(InstanceKey, out var key) ? key : UpstreamInstance.AuthorityOf(request.RequestUri!));
 
             client.AddHttpMessageHandler(static sp =>
                 new UpstreamTimeoutHandler(TimeSpan.FromSeconds(sp.GetRequiredService<IOptions<ForwardingOptions>>().Value.TimeoutSeconds)));
