@@ -32,7 +32,9 @@ internal sealed class RatePolicy : IDisposable
             QueueLimit = 0,
             AutoReplenishment = false,
         };
-        _limiter = PartitionedRateLimiter.Create<ClientKey, ClientKey>(key => RateLimitPartition.GetTokenBucketLimiter(key, _ => bucket));
+        // The factory is made once: a lambda inside the partitioner would allocate a delegate on every request.
+        Func<ClientKey, RateLimiter> factory = _ => new TokenBucketRateLimiter(bucket);
+        _limiter = PartitionedRateLimiter.Create<ClientKey, ClientKey>(key => new RateLimitPartition<ClientKey>(key, factory));
     }
 
     /// <summary>The policy's name, part of its Redis keys (the same on every replica with the same configuration).</summary>
