@@ -29,7 +29,7 @@ public partial class Program
         app.UseGatewayObservability();
         app.UseCors();
         app.UseRouting();
-        app.UseMiddleware<ApiKeyAuthMiddleware>();
+        app.UseGatewayAuth();
         app.UseMiddleware<RateLimitMiddleware>();
         app.MapGatewayProbes();
         app.MapGatewayMetrics();

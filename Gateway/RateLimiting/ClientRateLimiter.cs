@@ -1,175 +1,245 @@
-using System.Globalization;
-using System.Threading.RateLimiting;
-using Microsoft.Extensions.Primitives;
 using PyAirtable.Gateway.Auth;
 using PyAirtable.Gateway.Configuration;
-using PyAirtable.Gateway.Forwarding;
 using PyAirtable.Gateway.Routing;
 
 namespace PyAirtable.Gateway.RateLimiting;
 
 /// <summary>
-/// Per-client limits on System.Threading.RateLimiting token buckets: a global one over every <c>/api/*</c>
-/// route and a stricter one for chat. A bucket of N per minute holds N tokens and refills N per minute, so a
-/// burst of N is allowed and then N a minute; idle partitions are evicted, so memory stays bounded however
-/// many clients appear.
+/// Per-client limits: a global policy over every proxied route, the chat policy on <c>POST /api/chat</c>, and the
+/// configured per-route policies, each N per minute. The policies that apply to each route and method are resolved at
+/// start-up and again when the limits reload, so a request costs one volatile read, one lookup and no allocation. With
+/// Redis configured and reachable the decision is shared by every replica (<see cref="RedisRateLimitStore"/>); otherwise, and whenever Redis cannot answer at once,
+/// it is taken in-process.
 /// </summary>
 internal sealed class ClientRateLimiter : IDisposable
 {
     private readonly ClientAddress _addresses;
+    private readonly RedisRateLimitStore? _shared;
     private volatile Policies _policies;
 
-    public ClientRateLimiter(ReloadableOptions<RateLimitOptions> options, ClientAddress addresses)
+    public ClientRateLimiter(ReloadableOptions<RateLimitOptions> options, ClientAddress addresses, RedisRateLimitStore shared)
     {
         _addresses = addresses;
-        _policies = new Policies(Policy.Create(options.Current.PerMinute), Policy.Create(options.Current.ChatPerMinute));
+        _shared = shared.Enabled ? shared : null;
+        _policies = new Policies(options.Current, null);
         options.Changed += Apply;
     }
 
     /// <summary>
-    /// Takes reloaded limits: a limit whose value changed gets a new policy (its clients' buckets start full), an
-    /// unchanged one keeps its buckets. A replaced policy is disposed a little later, after requests reading it finish.
+    /// Takes reloaded limits: the per-route policy table is rebuilt; a policy whose name and limit did not change is
+    /// kept with its buckets, a new or changed one starts with full buckets. Replaced policies are disposed a little
+    /// later, once requests that read the old table are done with them.
     /// </summary>
     public void Apply(RateLimitOptions options)
     {
         var old = _policies;
-        var next = new Policies(
-            old.Global?.PerMinute == options.PerMinute ? old.Global : Policy.Create(options.PerMinute),
-            old.Chat?.PerMinute == options.ChatPerMinute ? old.Chat : Policy.Create(options.ChatPerMinute));
+        var next = new Policies(options, old);
         _policies = next;
-        Retire(old.Global, next.Global);
-        Retire(old.Chat, next.Chat);
-
-        static void Retire(Policy? old, Policy? current)
+        var retired = old.All.Except(next.All).ToList();
+        if (retired.Count > 0)
         {
-            if (old is not null && old != current)
+            _ = Task.Delay(TimeSpan.FromSeconds(10)).ContinueWith(static (_, state) =>
             {
-                _ = Task.Delay(TimeSpan.FromSeconds(10)).ContinueWith(static (_, policy) => ((Policy)policy!).Dispose(), old, TaskScheduler.Default);
-            }
+                foreach (var policy in (List<RatePolicy>)state!)
+                {
+                    policy.Dispose();
+                }
+            }, retired, TaskScheduler.Default);
         }
     }
 
-    /// <summary>Charges an authenticated request; false (and a 429 is due) when a limit is exhausted.</summary>
-    public bool TryAcquire(HttpContext context, GatewayRoute route, out Rejection rejection)
+    /// <summary>Charges a request that passed authentication to every policy of its route.</summary>
+    public ValueTask<RateDecision> AcquireAsync(HttpContext context, GatewayRoute route)
     {
+        var policies = PoliciesFor(route, context.Request.Method);
+        if (policies.Length == 0)
+        {
+            return new ValueTask<RateDecision>(RateDecision.Unlimited);
+        }
+
         var key = context.Features.Get<ClientIdentity>() is { } identity
-            ? ClientKey.ForClient(identity.ClientId)
+            ? ClientKey.ForClient(identity.PartitionKey)
             : ClientKey.ForAddress(_addresses.Resolve(context));
-
-        var (overall, chat) = _policies;
-        var reported = overall;
-        if (overall is not null && !overall.TryAcquire(key, out rejection))
-        {
-            return false;
-        }
-
-        if (route.IsChat && chat is not null)
-        {
-            reported = chat;
-            if (!chat.TryAcquire(key, out rejection))
-            {
-                return false;
-            }
-        }
-
-        reported?.WriteHeaders(context.Response, key);
-        rejection = default;
-        return true;
+        return AcquireAsync(key, policies);
     }
 
     /// <summary>Charges a request that failed authentication to its address under the global limit; writes the 429 itself.</summary>
     public async ValueTask<bool> TryAcquireUnauthenticatedAsync(HttpContext context)
     {
-        var overall = _policies.Global;
-        if (overall is null)
+        var globalOnly = _policies.GlobalOnly;
+        if (globalOnly.Length == 0)
         {
             return true;
         }
 
-        var key = ClientKey.ForAddress(_addresses.Resolve(context));
-        if (overall.TryAcquire(key, out var rejection))
+        var decision = await AcquireAsync(ClientKey.ForAddress(_addresses.Resolve(context)), globalOnly);
+        if (decision.Allowed)
         {
             return true;
         }
 
-        await WriteRejectionAsync(context, rejection);
+        await WriteRejectionAsync(context, decision);
         return false;
     }
 
-    public static Task WriteRejectionAsync(HttpContext context, Rejection rejection)
+    public static Task WriteRejectionAsync(HttpContext context, RateDecision decision)
     {
-        var headers = context.Response.Headers;
-        headers[GatewayHeaders.RateLimitLimit] = rejection.Limit;
-        headers[GatewayHeaders.RateLimitRemaining] = "0";
-        var seconds = Math.Max(1, (long)Math.Ceiling(rejection.RetryAfter.TotalSeconds));
-        headers[GatewayHeaders.RateLimitReset] = seconds.ToString(CultureInfo.InvariantCulture);
+        decision.WriteHeaders(context.Response);
         return ProblemResponse.WriteRetryAfterAsync(context, StatusCodes.Status429TooManyRequests, "Too many requests",
-            $"Rate limit of {rejection.Limit} requests per minute exceeded; retry later.", rejection.RetryAfter);
+            $"Rate limit of {decision.Policy?.LimitText} requests per minute exceeded; retry later.", decision.Reset);
+    }
+
+    private ValueTask<RateDecision> AcquireAsync(ClientKey key, RatePolicy[] policies)
+    {
+        if (_shared is not null)
+        {
+            var shared = _shared.DecideAsync(key, policies);
+            if (!shared.IsCompletedSuccessfully)
+            {
+                return AwaitSharedAsync(shared, key, policies);
+            }
+
+            if (shared.Result is { } decided)
+            {
+                return new ValueTask<RateDecision>(decided);
+            }
+        }
+
+        return new ValueTask<RateDecision>(AcquireLocal(key, policies));
+    }
+
+    private static async ValueTask<RateDecision> AwaitSharedAsync(ValueTask<RateDecision?> shared, ClientKey key, RatePolicy[] policies) =>
+        await shared ?? AcquireLocal(key, policies);
+
+    private static RateDecision AcquireLocal(ClientKey key, RatePolicy[] policies)
+    {
+        var decision = RateDecision.Unlimited;
+        for (var i = 0; i < policies.Length; i++)
+        {
+            var outcome = policies[i].TryAcquireLocal(key);
+            if (!outcome.Allowed)
+            {
+                return outcome;
+            }
+
+            decision = decision.Tighter(outcome);
+        }
+
+        return decision;
+    }
+
+    private RatePolicy[] PoliciesFor(GatewayRoute route, string method)
+    {
+        var current = _policies;
+        if (current.ByRoute.TryGetValue(route, out var entries))
+        {
+            foreach (var (entryMethod, policies) in entries)
+            {
+                if (ReferenceEquals(entryMethod, method) || string.Equals(entryMethod, method, StringComparison.OrdinalIgnoreCase))
+                {
+                    return policies;
+                }
+            }
+        }
+
+        return current.GlobalOnly;
+    }
+
+    private static string PolicyName(GatewayRoute route, string[] methods) =>
+        methods.Length == 0 ? "route:" + route.Template : $"route:{route.Template}:{string.Join(',', methods).ToUpperInvariant()}";
+
+    private static bool AppliesTo(string[] methods, string method)
+    {
+        if (methods.Length == 0)
+        {
+            return true;
+        }
+
+        foreach (var listed in methods)
+        {
+            if (string.Equals(listed, method, StringComparison.OrdinalIgnoreCase) || (HttpMethods.IsHead(method) && HttpMethods.IsGet(listed)))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     public void Dispose()
     {
-        _policies.Global?.Dispose();
-        _policies.Chat?.Dispose();
+        foreach (var policy in _policies.All)
+        {
+            policy.Dispose();
+        }
     }
 
-    /// <summary>The policies in force, swapped whole on reload (one volatile read per request).</summary>
-    private sealed record Policies(Policy? Global, Policy? Chat);
-
-    /// <summary>Why a request was refused: the limit and when a request will be allowed again.</summary>
-    internal readonly record struct Rejection(string Limit, TimeSpan RetryAfter);
-
-    private sealed class Policy : IDisposable
+    /// <summary>The policies in force and the table of which apply to each route and method; replaced whole on reload.</summary>
+    private sealed class Policies
     {
-        private readonly PartitionedRateLimiter<ClientKey> _limiter;
-        private readonly StringValues _limitText;
-        private readonly TimeSpan _period;
+        private Policies? _previous;
 
-        private Policy(int perMinute)
+        public Policies(RateLimitOptions value, Policies? previous)
         {
-            PerMinute = perMinute;
-            var tokensPerPeriod = Math.Max(1, perMinute / 60);
-            _period = TimeSpan.FromTicks(TimeSpan.FromMinutes(1).Ticks * tokensPerPeriod / perMinute);
-            _limitText = perMinute.ToString(CultureInfo.InvariantCulture);
-            var bucket = new TokenBucketRateLimiterOptions
+            _previous = previous;
+            var global = Add("global", value.PerMinute);
+            GlobalOnly = global is null ? [] : [global];
+
+            var routePolicies = new List<(GatewayRoute Route, string[] Methods, RatePolicy Policy)>();
+            if (Add("chat", value.ChatPerMinute) is { } chat)
             {
-                TokenLimit = perMinute,
-                TokensPerPeriod = tokensPerPeriod,
-                ReplenishmentPeriod = _period,
-                QueueLimit = 0,
-                AutoReplenishment = false,
-            };
-            _limiter = PartitionedRateLimiter.Create<ClientKey, ClientKey>(
-                key => RateLimitPartition.GetTokenBucketLimiter(key, _ => bucket));
-        }
-
-        public int PerMinute { get; }
-
-        public static Policy? Create(int perMinute) => perMinute > 0 ? new Policy(perMinute) : null;
-
-        public bool TryAcquire(ClientKey key, out Rejection rejection)
-        {
-            using var lease = _limiter.AttemptAcquire(key);
-            if (lease.IsAcquired)
-            {
-                rejection = default;
-                return true;
+                routePolicies.Add((GatewayRoutes.Chat, [HttpMethods.Post], chat));
             }
 
-            var retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : _period;
-            rejection = new Rejection(_limitText.ToString(), retryAfter);
-            return false;
+            foreach (var configured in value.Routes)
+            {
+                var route = RouteScopes.FindRoute(configured.Route);
+                if (route is not null && Add(PolicyName(route, configured.Methods), configured.PerMinute) is { } policy)
+                {
+                    routePolicies.Add((route, configured.Methods, policy));
+                }
+            }
+
+            foreach (var route in GatewayRoutes.All)
+            {
+                var entries = new (string, RatePolicy[])[route.Methods.Length];
+                for (var m = 0; m < route.Methods.Length; m++)
+                {
+                    var policies = new List<RatePolicy>(GlobalOnly);
+                    foreach (var (policyRoute, methods, policy) in routePolicies)
+                    {
+                        if (policyRoute == route && AppliesTo(methods, route.Methods[m]))
+                        {
+                            policies.Add(policy);
+                        }
+                    }
+
+                    entries[m] = (route.Methods[m], [.. policies]);
+                }
+
+                ByRoute[route] = entries;
+            }
+
+            _previous = null; // no chain of old tables kept alive
         }
 
-        public void WriteHeaders(HttpResponse response, ClientKey key)
+        public RatePolicy[] GlobalOnly { get; }
+
+        public List<RatePolicy> All { get; } = [];
+
+        public Dictionary<GatewayRoute, (string Method, RatePolicy[] Policies)[]> ByRoute { get; } = [];
+
+        private RatePolicy? Add(string name, int perMinute)
         {
-            var remaining = _limiter.GetStatistics(key)?.CurrentAvailablePermits ?? 0;
-            var headers = response.Headers;
-            headers[GatewayHeaders.RateLimitLimit] = _limitText;
-            headers[GatewayHeaders.RateLimitRemaining] = remaining.ToString(CultureInfo.InvariantCulture);
-            headers[GatewayHeaders.RateLimitReset] = remaining > 0 ? "0" : Math.Max(1, (long)Math.Ceiling(_period.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
-        }
+            if (perMinute <= 0)
+            {
+                return null;
+            }
 
-        public void Dispose() => _limiter.Dispose();
+            // Unchanged (same name, same limit): the same policy, with its clients' buckets.
+            var policy = _previous?.All.Find(p => p.Name == name && p.PerMinute == perMinute && !All.Contains(p)) ?? new RatePolicy(name, perMinute);
+            All.Add(policy);
+            return policy;
+        }
     }
 }

@@ -9,6 +9,8 @@ internal static class RateLimitingExtensions
         services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.Section).ValidateWith<RateLimitOptions, RateLimitOptionsValidator>()
             .Reloadable(RateLimitOptions.Section);
         services.AddSingleton<ClientAddress>();
+        services.AddSingleton<RedisRateLimitStore>();
+        services.AddHostedService(static services => services.GetRequiredService<RedisRateLimitStore>());
         services.AddSingleton<ClientRateLimiter>();
         return services;
     }
