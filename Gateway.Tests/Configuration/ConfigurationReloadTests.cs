@@ -184,6 +184,35 @@ public sealed class ConfigurationReloadTests
     }
 
     [Fact]
+    public async Task ChatLimitChanged_UnchangedGlobalLimit_KeepsItsBuckets()
+    {
+        await using var llm = await FakeUpstream.StartAsync();
+        using var file = ConfigFile.Create(Json(llm.Url, chatPerMinute: 3).Replace("\"PerMinute\": 0", "\"PerMinute\": 5", StringComparison.Ordinal));
+        await using var gateway = await StartAsync(file);
+
+        for (var i = 0; i < 3; i++)
+        {
+            using var tools = await gateway.GetAsync("/api/tools");
+            Assert.Equal(HttpStatusCode.OK, tools.StatusCode);
+        }
+
+        var reloaded = WhenReloaded<RateLimitOptions>(gateway, o => o.ChatPerMinute == 4);
+        file.Write(Json(llm.Url, chatPerMinute: 4).Replace("\"PerMinute\": 0", "\"PerMinute\": 5", StringComparison.Ordinal));
+        await reloaded;
+
+        // The global limit (5) did not change: its bucket still holds the three calls made before the reload.
+        for (var i = 0; i < 2; i++)
+        {
+            using var tools = await gateway.GetAsync("/api/tools");
+            Assert.Equal(HttpStatusCode.OK, tools.StatusCode);
+        }
+
+        using var limited = await gateway.GetAsync("/api/tools");
+        Assert.Equal(HttpStatusCode.TooManyRequests, limited.StatusCode);
+        Assert.Equal("5", limited.Headers.GetValues("RateLimit-Limit").Single());
+    }
+
+    [Fact]
     public async Task ConfigMapVolume_SymlinkSwapped_IsReloaded()
     {
         await using var before = await FakeUpstream.StartAsync();
