@@ -8,6 +8,7 @@ using Microsoft.Extensions.Primitives;
 using Microsoft.Net.Http.Headers;
 using Polly.CircuitBreaker;
 using PyAirtable.Gateway.Auth;
+using PyAirtable.Gateway.Observability;
 using PyAirtable.Gateway.Resilience;
 using PyAirtable.Gateway.Routing;
 
@@ -134,6 +135,8 @@ internal sealed partial class HttpForwarder
             CopyRequestHeaders(context, message, content);
 
             // 4. Send and wait for the response headers. Cancellation flows from the client's abort.
+            var telemetry = RequestTelemetry.Of(context);
+            telemetry?.UpstreamStarting(context, route, service, url, message);
             HttpResponseMessage upstream;
             try
             {
@@ -142,12 +145,14 @@ internal sealed partial class HttpForwarder
             catch (Exception ex)
             {
                 var outcome = Classify(ex, context, content);
+                telemetry?.UpstreamFailedWith(outcome);
                 await WriteFailureAsync(context, route, service, outcome, content?.ClientFailure ?? ex, started);
                 return;
             }
 
             using (upstream)
             {
+                telemetry?.UpstreamResponded(upstream);
                 // 5. Status and headers, unchanged but for the hop-by-hop ones.
                 var response = context.Response;
                 response.StatusCode = (int)upstream.StatusCode;
@@ -157,7 +162,7 @@ internal sealed partial class HttpForwarder
                 CopyResponseHeaders(upstream.Content.Headers.NonValidated, response.Headers, connection, gatewayCors);
 
                 // 6. The body, as it arrives.
-                await CopyResponseBodyAsync(context, route, service, upstream);
+                await CopyResponseBodyAsync(context, route, service, upstream, telemetry);
                 Log.Forwarded(_logger, request.Method, route.Template, service.Name, url, response.StatusCode,
                     Stopwatch.GetElapsedTime(started).TotalMilliseconds, context.TraceIdentifier);
             }
@@ -173,7 +178,7 @@ internal sealed partial class HttpForwarder
         }
     }
 
-    private async Task CopyResponseBodyAsync(HttpContext context, GatewayRoute route, UpstreamService service, HttpResponseMessage upstream)
+    private async Task CopyResponseBodyAsync(HttpContext context, GatewayRoute route, UpstreamService service, HttpResponseMessage upstream, RequestTelemetry? telemetry)
     {
         var aborted = context.RequestAborted;
         var writer = context.Response.BodyWriter;
@@ -208,6 +213,7 @@ internal sealed partial class HttpForwarder
                 }
 
                 writer.Advance(read);
+                telemetry?.BodyChunk(read);
                 var flushed = await writer.FlushAsync(aborted);
                 if (flushed.IsCompleted || flushed.IsCanceled)
                 {

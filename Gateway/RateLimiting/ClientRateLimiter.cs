@@ -73,6 +73,7 @@ internal sealed class ClientRateLimiter : IDisposable
 
     public static Task WriteRejectionAsync(HttpContext context, Rejection rejection)
     {
+        Observability.RequestTelemetry.RateLimited(context);
         var headers = context.Response.Headers;
         headers[GatewayHeaders.RateLimitLimit] = rejection.Limit;
         headers[GatewayHeaders.RateLimitRemaining] = "0";
