@@ -23,6 +23,7 @@ internal static class FlatEnvironmentNames
         ["RATE_LIMIT_PER_MINUTE"] = "Gateway:RateLimits:PerMinute",
         ["CHAT_RATE_LIMIT_PER_MINUTE"] = "Gateway:RateLimits:ChatPerMinute",
         ["DRAIN_TIMEOUT"] = "Gateway:Shutdown:DrainTimeoutSeconds",
+        ["LOG_FORMAT"] = "Logging:Console:FormatterName",
     };
 
     /// <summary>The flat name that sets <paramref name="key"/>, for error messages; the key itself when none does.</summary>

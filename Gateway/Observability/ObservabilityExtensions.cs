@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.HttpLogging;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Logging.Console;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
@@ -75,6 +76,17 @@ internal static class ObservabilityExtensions
         if (options.BodyLogging.Enabled)
         {
             AddBodyLogging(builder, options.BodyLogging);
+        }
+
+        // The slim host pins the simple console formatter; honour Logging:Console:FormatterName (LOG_FORMAT) as the full host does.
+        var format = configuration["Logging:Console:FormatterName"];
+        if (string.Equals(format, ConsoleFormatterNames.Json, StringComparison.OrdinalIgnoreCase))
+        {
+            builder.Logging.AddJsonConsole();
+        }
+        else if (string.Equals(format, ConsoleFormatterNames.Systemd, StringComparison.OrdinalIgnoreCase))
+        {
+            builder.Logging.AddSystemdConsole();
         }
 
         return builder;
