@@ -6,7 +6,12 @@ using PyAirtable.Gateway.Tests.Infrastructure;
 
 namespace PyAirtable.Gateway.Tests.Observability;
 
-/// <summary>Issue 6 "Metrics": /metrics after traffic, parsed, with the expected series and exactly the expected label sets.</summary>
+/// <summary>
+/// Issue 6 "Metrics": /metrics after traffic, parsed, with the expected series and exactly the expected label sets.
+/// Serial: OpenTelemetry listens to meters by name, so gateways running side by side in one test process would add
+/// to each other's counts.
+/// </summary>
+[Collection(nameof(SerialCollection))]
 public sealed class MetricsExportTests
 {
     [Fact]
@@ -87,8 +92,10 @@ public sealed class MetricsExportTests
     [Fact]
     public async Task CircuitState_AfterConsecutiveFailures_ShowsOpenInMetricsAndServices()
     {
+        // Circuits are per instance (scheme, host and port): the healthy services get their own upstream.
         await using var upstream = await FakeUpstream.StartAsync(FakeUpstream.Respond(500, """{"error":"down"}"""));
-        await using var gateway = await GatewayHost.StartAsync(upstream, upstream, upstream, new Dictionary<string, string?>
+        await using var healthy = await FakeUpstream.StartAsync();
+        await using var gateway = await GatewayHost.StartAsync(upstream, healthy, healthy, new Dictionary<string, string?>
         {
             ["Gateway:CircuitBreaker:FailureThreshold"] = "2",
         });
@@ -104,7 +111,7 @@ public sealed class MetricsExportTests
         var metrics = PrometheusText.Parse(await MetricsTests.ScrapeUntilAsync(gateway, text =>
             PrometheusText.Parse(text).Find("gateway_circuit_state", ("service", "airtable-gateway")).Any(s => s.Value == 2)));
         Assert.Equal(2, metrics.Value("gateway_circuit_state", ("service", "airtable-gateway"), ("instance", upstream.Url)));
-        Assert.Equal(0, metrics.Value("gateway_circuit_state", ("service", "mcp-server"), ("instance", upstream.Url)));
+        Assert.Equal(0, metrics.Value("gateway_circuit_state", ("service", "mcp-server"), ("instance", healthy.Url)));
 
         using var services = await gateway.GetAsync("/_gateway/services");
         using var json = JsonDocument.Parse(await services.Content.ReadAsStringAsync());

@@ -24,6 +24,9 @@ internal static class ForwardingClients
         services.AddValidatedOptions<ForwardingOptions, ForwardingOptionsValidator>(ForwardingOptions.Section);
         services.AddValidatedOptions<CircuitBreakerOptions, CircuitBreakerOptionsValidator>(CircuitBreakerOptions.Section);
         services.AddValidatedOptions<ServicesOptions, ServicesOptionsValidator>(ServicesOptions.Section);
+        services.AddValidatedOptions<LoadBalancingOptions, LoadBalancingOptionsValidator>(LoadBalancingOptions.Section);
+        services.AddValidatedOptions<RetryOptions, RetryOptionsValidator>(RetryOptions.Section);
+        services.AddSingleton<InstanceDirectory>();
 
         foreach (var service in UpstreamServices.Names)
         {
@@ -40,6 +43,9 @@ internal static class ForwardingClients
                     return;
                 }
 
+                // One breaker per instance (pipelines are selected by authority); each reports its state to the balancer.
+                var directory = context.ServiceProvider.GetRequiredService<InstanceDirectory>();
+
                 pipeline.AddCircuitBreaker(new HttpCircuitBreakerStrategyOptions
                 {
                     FailureRatio = 1.0,
@@ -47,6 +53,22 @@ internal static class ForwardingClients
                     SamplingDuration = TimeSpan.FromSeconds(options.SamplingSeconds),
                     BreakDuration = TimeSpan.FromSeconds(options.BreakSeconds),
                     ShouldHandle = static args => UpstreamFailures.Counts(args.Outcome, args.Context.CancellationToken),
+                    OnOpened = args =>
+                    {
+                        var duration = args.BreakDuration;
+                        directory.Update(args.Context.GetRequestMessage()?.RequestUri, instance => instance.CircuitOpened(duration));
+                        return default;
+                    },
+                    OnHalfOpened = args =>
+                    {
+                        directory.Update(args.Context.GetRequestMessage()?.RequestUri, static instance => instance.CircuitHalfOpened());
+                        return default;
+                    },
+                    OnClosed = args =>
+                    {
+                        directory.Update(args.Context.GetRequestMessage()?.RequestUri, static instance => instance.CircuitClosed());
+                        return default;
+                    },
                 });
             }).SelectPipelineByAuthority();
 

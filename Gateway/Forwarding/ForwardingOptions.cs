@@ -8,6 +8,12 @@ internal sealed class ForwardingOptions
     /// <summary>Seconds from the end of the request upload until the upstream's response headers must arrive (else 504).</summary>
     public double TimeoutSeconds { get; set; } = 30;
 
+    /// <summary>Per-route overrides of <see cref="TimeoutSeconds"/> by route name (<c>chat</c>, <c>tools</c>, <c>execute-tool</c>, <c>session-history</c>, <c>delete-session</c>, <c>airtable</c>).</summary>
+    public Dictionary<string, double> RouteTimeoutSeconds { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Seconds for all attempts of one request together, retries and back-off included; at least every attempt timeout.</summary>
+    public double TotalTimeoutSeconds { get; set; } = 90;
+
     /// <summary>Largest request body accepted, in bytes (else 413).</summary>
     public long MaxRequestBodyBytes { get; set; } = 10 * 1024 * 1024;
 

@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Primitives;
 using Microsoft.Net.Http.Headers;
 using Polly.CircuitBreaker;
+using Polly.Timeout;
 using PyAirtable.Gateway.Auth;
 using PyAirtable.Gateway.Observability;
 using PyAirtable.Gateway.Resilience;
@@ -36,12 +37,15 @@ internal sealed partial class HttpForwarder
     private readonly string? _serviceKey;
     private readonly FrozenSet<string>? _stripCookies;
     private readonly TimeSpan _breakDuration;
+    private readonly TimeSpan _passiveCooldown;
+    private readonly Dictionary<GatewayRoute, TimeSpan>? _routeTimeouts;
 
     public HttpForwarder(
         UpstreamServices services,
         IOptions<ForwardingOptions> forwarding,
         IOptions<AuthOptions> auth,
         IOptions<CircuitBreakerOptions> breaker,
+        IOptions<LoadBalancingOptions> balancing,
         ILogger<HttpForwarder> logger)
     {
         _services = services;
@@ -50,6 +54,14 @@ internal sealed partial class HttpForwarder
         _serviceKey = auth.Value.ApiKey;
         _stripCookies = forwarding.Value.StripCookies.Length == 0 ? null : forwarding.Value.StripCookies.ToFrozenSet(StringComparer.Ordinal);
         _breakDuration = TimeSpan.FromSeconds(breaker.Value.BreakSeconds);
+        _passiveCooldown = TimeSpan.FromSeconds(balancing.Value.PassiveCooldownSeconds);
+        foreach (var (name, seconds) in forwarding.Value.RouteTimeoutSeconds)
+        {
+            if (Array.Find(GatewayRoutes.All, r => string.Equals(r.Name, name, StringComparison.OrdinalIgnoreCase)) is { } route)
+            {
+                (_routeTimeouts ??= [])[route] = TimeSpan.FromSeconds(seconds);
+            }
+        }
     }
 
     public async Task ForwardAsync(HttpContext context, GatewayRoute route)
@@ -59,8 +71,9 @@ internal sealed partial class HttpForwarder
         var aborted = context.RequestAborted;
         var service = _services[route.Service];
 
-        // 1. The upstream URL: the configured base, then the client's raw path suffix and raw query, byte for byte.
-        var url = UpstreamPath.TryBuild(context, route, service.NextInstance());
+        // 1. The instance and the upstream URL: its base, then the client's raw path suffix and raw query, byte for byte.
+        var instance = service.Select(0)!;
+        var url = UpstreamPath.TryBuild(context, route, instance.BaseUrl);
         if (url is null)
         {
             Log.BadTarget(_logger, route.Template, context.TraceIdentifier);
@@ -90,10 +103,10 @@ internal sealed partial class HttpForwarder
 
             try
             {
-                heldBody = await JsonObjectBody.ReadWholeAsync(request.BodyReader, aborted);
+                heldBody = await JsonObjectBody.ReadWholeAsync(request.BodyReader, _maxBodyBytes, aborted);
                 holdsBody = true;
             }
-            catch (Exception ex) when (!aborted.IsCancellationRequested && ex is Microsoft.AspNetCore.Http.BadHttpRequestException)
+            catch (Exception ex) when (!aborted.IsCancellationRequested && ex is Microsoft.AspNetCore.Http.BadHttpRequestException or RequestBodyTooLargeException)
             {
                 await WriteClientBodyProblemAsync(context, ex);
                 return;
@@ -120,40 +133,48 @@ internal sealed partial class HttpForwarder
         }
         else if (context.Features.GetRequiredFeature<IHttpRequestBodyDetectionFeature>().CanHaveBody)
         {
-            content = new StreamingRequestContent(request.BodyReader, request.ContentLength);
+            content = new StreamingRequestContent(request.BodyReader, request.ContentLength, _maxBodyBytes);
         }
 
         try
         {
-            // 3. The upstream request: same method, the URL from step 1, the headers that may cross.
-            using var message = new HttpRequestMessage(HttpMethod.Parse(request.Method), new Uri(url, RawUri))
-            {
-                Content = content,
-                Version = HttpVersion.Version11,
-                VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
-            };
-            CopyRequestHeaders(context, message, content);
-
-            // 4. Send and wait for the response headers. Cancellation flows from the client's abort.
+            // 3. Send, and wait for the response headers; cancellation flows from the client's abort. A replayable
+            //    request (idempotent, no streamed body) to a service with several instances may be retried elsewhere.
             var telemetry = RequestTelemetry.Of(context);
-            telemetry?.UpstreamStarting(context, route, service, url, message);
-            HttpResponseMessage upstream;
-            try
+            telemetry?.UpstreamStarting(context, route, service);
+            SendOutcome sent;
+            if (service.Attempts is { } attempts && content is null or ValidatedBodyContent && IsIdempotent(request.Method))
             {
-                upstream = await service.Invoker.SendAsync(message, aborted);
+                sent = await UpstreamAttempts.RunAsync(this, attempts, context, route, service, content, instance, url);
             }
-            catch (Exception ex)
+            else
             {
-                var outcome = Classify(ex, context, content);
-                telemetry?.UpstreamFailedWith(outcome);
-                await WriteFailureAsync(context, route, service, outcome, content?.ClientFailure ?? ex, started);
+                instance.Acquire();
+                try
+                {
+                    sent = new SendOutcome(await service.Invoker.SendAsync(CreateMessage(context, route, url, content), aborted), instance, null, 0);
+                }
+                catch (Exception ex)
+                {
+                    instance.Release();
+                    NoteFailure(service, instance, ex, context);
+                    sent = new SendOutcome(null, instance, ex, 0);
+                }
+            }
+
+            if (sent.Response is not { } upstream)
+            {
+                var outcome = Classify(sent.Failure!, context, content);
+                telemetry?.UpstreamFailed(outcome, sent);
+                await WriteFailureAsync(context, route, service, outcome, content?.ClientFailure ?? sent.Failure!, started);
                 return;
             }
 
-            using (upstream)
+            try
             {
-                telemetry?.UpstreamResponded(upstream);
-                // 5. Status and headers, unchanged but for the hop-by-hop ones.
+                telemetry?.UpstreamResponded(sent);
+
+                // 4. Status and headers, unchanged but for the hop-by-hop ones.
                 var response = context.Response;
                 response.StatusCode = (int)upstream.StatusCode;
                 var gatewayCors = response.Headers.ContainsKey(HeaderNames.AccessControlAllowOrigin);
@@ -161,10 +182,15 @@ internal sealed partial class HttpForwarder
                 CopyResponseHeaders(upstream.Headers.NonValidated, response.Headers, connection, gatewayCors);
                 CopyResponseHeaders(upstream.Content.Headers.NonValidated, response.Headers, connection, gatewayCors);
 
-                // 6. The body, as it arrives.
+                // 5. The body, as it arrives.
                 await CopyResponseBodyAsync(context, route, service, upstream, telemetry);
-                Log.Forwarded(_logger, request.Method, route.Template, service.Name, url, response.StatusCode,
-                    Stopwatch.GetElapsedTime(started).TotalMilliseconds, context.TraceIdentifier);
+                Log.Forwarded(_logger, request.Method, route.Template, service.Name, sent.Instance.BaseUrl, response.StatusCode,
+                    Stopwatch.GetElapsedTime(started).TotalMilliseconds, sent.Retries, context.TraceIdentifier);
+            }
+            finally
+            {
+                upstream.Dispose();
+                sent.Instance.Release();
             }
         }
         finally
@@ -178,6 +204,39 @@ internal sealed partial class HttpForwarder
         }
     }
 
+    /// <summary>The upstream request for one attempt: same method, <paramref name="url"/>, the headers that may cross.</summary>
+    internal HttpRequestMessage CreateMessage(HttpContext context, GatewayRoute route, string url, HttpContent? content)
+    {
+        var message = new HttpRequestMessage(HttpMethod.Parse(context.Request.Method), new Uri(url, RawUri))
+        {
+            Content = content,
+            Version = HttpVersion.Version11,
+            VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
+        };
+        CopyRequestHeaders(context, message, content);
+        RequestTelemetry.PropagateTrace(message);
+        if (_routeTimeouts is not null && _routeTimeouts.TryGetValue(route, out var timeout))
+        {
+            message.Options.Set(UpstreamTimeoutHandler.RouteTimeout, timeout);
+        }
+
+        return message;
+    }
+
+    /// <summary>Passive health: an instance that could not be reached or timed out leaves the rotation for a cool-down.</summary>
+    internal void NoteFailure(UpstreamService service, UpstreamInstance instance, Exception exception, HttpContext context)
+    {
+        if (service.HasAlternatives && !context.RequestAborted.IsCancellationRequested
+            && exception is HttpRequestException or UpstreamTimeoutException && !UpstreamFailures.IsClientFault(exception))
+        {
+            instance.CoolDown(_passiveCooldown);
+            Log.InstanceCooling(_logger, service.Name, instance.BaseUrl, _passiveCooldown.TotalSeconds);
+        }
+    }
+
+    private static bool IsIdempotent(string method) =>
+        HttpMethods.IsGet(method) || HttpMethods.IsHead(method) || HttpMethods.IsOptions(method)
+        || HttpMethods.IsPut(method) || HttpMethods.IsDelete(method) || HttpMethods.IsTrace(method);
     private async Task CopyResponseBodyAsync(HttpContext context, GatewayRoute route, UpstreamService service, HttpResponseMessage upstream, RequestTelemetry? telemetry)
     {
         var aborted = context.RequestAborted;
@@ -364,13 +423,13 @@ internal sealed partial class HttpForwarder
 
         if (content?.ClientFailure is { } clientFailure)
         {
-            return clientFailure is Microsoft.AspNetCore.Http.BadHttpRequestException ? ForwardOutcome.ClientBodyInvalid : ForwardOutcome.ClientAborted;
+            return clientFailure is Microsoft.AspNetCore.Http.BadHttpRequestException or RequestBodyTooLargeException ? ForwardOutcome.ClientBodyInvalid : ForwardOutcome.ClientAborted;
         }
 
         return ex switch
         {
             BrokenCircuitException => ForwardOutcome.CircuitOpen,
-            UpstreamTimeoutException => ForwardOutcome.UpstreamTimeout,
+            UpstreamTimeoutException or TimeoutRejectedException => ForwardOutcome.UpstreamTimeout,
             _ => ForwardOutcome.UpstreamUnreachable,
         };
     }
@@ -409,7 +468,7 @@ internal sealed partial class HttpForwarder
     private Task WriteClientBodyProblemAsync(HttpContext context, Exception ex)
     {
         Log.ClientBodyRejected(_logger, context.TraceIdentifier, ex.Message);
-        return ex is Microsoft.AspNetCore.Http.BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge }
+        return ex is RequestBodyTooLargeException or Microsoft.AspNetCore.Http.BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge }
             ? WriteTooLargeAsync(context)
             : ProblemResponse.WriteAsync(context, StatusCodes.Status400BadRequest, "Bad request body", "The request body could not be read.");
     }
@@ -420,8 +479,11 @@ internal sealed partial class HttpForwarder
 
     private static partial class Log
     {
-        [LoggerMessage(1001, LogLevel.Debug, "Forwarded {Method} {Route} to {Service} {UpstreamUrl}: {StatusCode} in {ElapsedMs:0.000} ms (request {RequestId})")]
-        public static partial void Forwarded(ILogger logger, string method, string route, string service, string upstreamUrl, int statusCode, double elapsedMs, string requestId);
+        [LoggerMessage(1001, LogLevel.Debug, "Forwarded {Method} {Route} to {Service} at {Instance}: {StatusCode} in {ElapsedMs:0.000} ms after {Retries} retries (request {RequestId})")]
+        public static partial void Forwarded(ILogger logger, string method, string route, string service, string instance, int statusCode, double elapsedMs, int retries, string requestId);
+
+        [LoggerMessage(1008, LogLevel.Warning, "{Service} instance {Instance} failed; out of rotation for {CooldownSeconds} s")]
+        public static partial void InstanceCooling(ILogger logger, string service, string instance, double cooldownSeconds);
 
         [LoggerMessage(1002, LogLevel.Warning, "{Service} failed for {Method} {Route}: {Outcome} after {ElapsedMs:0.000} ms: {Error} (request {RequestId})")]
         public static partial void UpstreamFailed(ILogger logger, string service, string method, string route, ForwardOutcome outcome, double elapsedMs, string requestId, string error);

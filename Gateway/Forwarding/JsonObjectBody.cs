@@ -31,11 +31,17 @@ internal static class JsonObjectBody
     }
 
     /// <summary>Reads the whole body; the caller must <c>AdvanceTo(body.End)</c> once it has been forwarded.</summary>
-    public static async ValueTask<ReadOnlySequence<byte>> ReadWholeAsync(PipeReader reader, CancellationToken cancellationToken)
+    public static async ValueTask<ReadOnlySequence<byte>> ReadWholeAsync(PipeReader reader, long limit, CancellationToken cancellationToken)
     {
         while (true)
         {
             var result = await reader.ReadAsync(cancellationToken);
+            if (result.Buffer.Length > limit)
+            {
+                reader.AdvanceTo(result.Buffer.End);
+                throw new RequestBodyTooLargeException();
+            }
+
             if (result.IsCompleted || result.IsCanceled)
             {
                 return result.Buffer;

@@ -11,11 +11,13 @@ internal sealed class StreamingRequestContent : ForwardedContent
 {
     private readonly PipeReader _source;
     private readonly long? _length;
+    private readonly long _limit;
 
-    public StreamingRequestContent(PipeReader source, long? length)
+    public StreamingRequestContent(PipeReader source, long? length, long limit)
     {
         _source = source;
         _length = length;
+        _limit = limit;
     }
 
     protected override bool TryComputeLength(out long length)
@@ -26,6 +28,7 @@ internal sealed class StreamingRequestContent : ForwardedContent
 
     protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken)
     {
+        long total = 0;
         while (true)
         {
             ReadResult result;
@@ -40,6 +43,14 @@ internal sealed class StreamingRequestContent : ForwardedContent
             }
 
             var buffer = result.Buffer;
+            total += buffer.Length;
+            if (total > _limit)
+            {
+                // Counted here, exactly: Kestrel's own limit counts chunk framing too. The upstream never sees the end of this body.
+                ClientFailure = new RequestBodyTooLargeException();
+                throw new ClientBodyException(ClientFailure);
+            }
+
             foreach (var segment in buffer)
             {
                 await stream.WriteAsync(segment, cancellationToken);

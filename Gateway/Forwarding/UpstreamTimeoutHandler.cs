@@ -8,20 +8,24 @@ namespace PyAirtable.Gateway.Forwarding;
 /// </summary>
 internal sealed class UpstreamTimeoutHandler : DelegatingHandler
 {
+    /// <summary>A route's own timeout, set on the request when it differs from the default.</summary>
+    public static readonly HttpRequestOptionsKey<TimeSpan> RouteTimeout = new("PyAirtable.Gateway.RouteTimeout");
+
     private readonly TimeSpan _timeout;
 
     public UpstreamTimeoutHandler(TimeSpan timeout) => _timeout = timeout;
 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
+        var timeout = request.Options.TryGetValue(RouteTimeout, out var routeTimeout) ? routeTimeout : _timeout;
         using var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         if (request.Content is ForwardedContent forwarded)
         {
-            forwarded.ArmWhenSent(timer, _timeout);
+            forwarded.ArmWhenSent(timer, timeout);
         }
         else
         {
-            timer.CancelAfter(_timeout);
+            timer.CancelAfter(timeout);
         }
 
         try

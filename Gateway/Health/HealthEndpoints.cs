@@ -83,7 +83,14 @@ internal static class HealthEndpoints
                 json.WriteString("url", instance.Url);
                 json.WriteString("status", Name(instance.Status));
                 WriteOutcome(json, instance);
-                json.WriteBoolean("backup", false);
+                json.WriteString("circuit", instance.Instance?.Circuit switch
+                {
+                    CircuitState.Open => "open",
+                    CircuitState.HalfOpen => "half-open",
+                    _ => "closed",
+                });
+                json.WriteBoolean("backup", instance.Instance?.IsBackup ?? false);
+                json.WriteNumber("outstanding", instance.Instance?.Outstanding ?? 0);
                 json.WriteEndObject();
             }
 

@@ -19,6 +19,7 @@ internal sealed partial class HealthMonitor
     private readonly TimeProvider _time;
     private readonly ILogger<HealthMonitor> _logger;
     private readonly TimeSpan _timeout;
+    private readonly TimeSpan _maxAge;
     private readonly string? _serviceKey;
     private readonly Lock _gate = new();
     private Task<HealthReport>? _round;
@@ -30,14 +31,26 @@ internal sealed partial class HealthMonitor
         _time = time;
         _logger = logger;
         _timeout = TimeSpan.FromSeconds(options.Value.TimeoutSeconds);
+        _maxAge = TimeSpan.FromSeconds(options.Value.MaxAgeSeconds);
         _serviceKey = auth.Value.ApiKey;
     }
 
     /// <summary>The last completed round, if any.</summary>
     public HealthReport? Last { get; private set; }
 
-    /// <summary>The round in flight, or a new one.</summary>
+    /// <summary>A round finished less than <see cref="HealthOptions.MaxAgeSeconds"/> ago, the round in flight, or a new one.</summary>
     public Task<HealthReport> ProbeAsync()
+    {
+        if (Last is { } last && _time.GetUtcNow() - last.Timestamp < _maxAge)
+        {
+            return Task.FromResult(last);
+        }
+
+        return ProbeNowAsync();
+    }
+
+    /// <summary>The round in flight, or a new one.</summary>
+    public Task<HealthReport> ProbeNowAsync()
     {
         lock (_gate)
         {
@@ -53,12 +66,13 @@ internal sealed partial class HealthMonitor
     private async Task<HealthReport> ProbeAllAsync()
     {
         await Task.Yield();
+        var started = _time.GetUtcNow();
         var client = _clients.CreateClient(ForwardingClients.HealthClientName);
         var services = _services.All;
         var probes = new List<Task<InstanceHealth>>();
         foreach (var service in services)
         {
-            foreach (var instance in service.Instances)
+            foreach (var instance in service.All)
             {
                 probes.Add(ProbeInstanceAsync(client, service.Name, instance));
             }
@@ -69,15 +83,22 @@ internal sealed partial class HealthMonitor
         var next = 0;
         for (var i = 0; i < services.Count; i++)
         {
-            var instances = new InstanceHealth[services[i].Instances.Count];
+            var instances = new InstanceHealth[services[i].All.Length];
             Array.Copy(results, next, instances, 0, instances.Length);
             next += instances.Length;
             report[i] = new ServiceHealth(services[i].Name, services[i].ConfiguredUrl, instances);
         }
 
-        var health = new HealthReport(report, _time.GetUtcNow());
+        var health = new HealthReport(report, started);
         Last = health;
         return health;
+    }
+
+    private async Task<InstanceHealth> ProbeInstanceAsync(HttpClient client, string service, UpstreamInstance instance)
+    {
+        var health = await ProbeInstanceAsync(client, service, instance.BaseUrl);
+        instance.Probe(health.Status);
+        return health with { Instance = instance };
     }
 
     private async Task<InstanceHealth> ProbeInstanceAsync(HttpClient client, string service, string instance)

@@ -12,6 +12,11 @@ internal sealed class HealthOptionsValidator : IValidateOptions<HealthOptions>, 
             errors.Add(nameof(options.TimeoutSeconds), options.TimeoutSeconds, "must be a number of seconds above 0 and at most 300");
         }
 
+        if (!(options.MaxAgeSeconds >= 0 && options.MaxAgeSeconds <= 2))
+        {
+            errors.Add(nameof(options.MaxAgeSeconds), options.MaxAgeSeconds, "must be from 0 to 2 seconds");
+        }
+
         if (!(options.IntervalSeconds >= 0 && options.IntervalSeconds <= 3600))
         {
             errors.Add(nameof(options.IntervalSeconds), options.IntervalSeconds, "must be 0 (off) or a number of seconds up to 3600");

@@ -24,7 +24,7 @@ internal sealed class HealthProbeService : BackgroundService
         using var timer = new PeriodicTimer(_interval, _time);
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
-            await _monitor.ProbeAsync().WaitAsync(stoppingToken);
+            await _monitor.ProbeNowAsync().WaitAsync(stoppingToken);
         }
     }
 }

@@ -9,7 +9,11 @@ internal enum HealthStatus
 }
 
 /// <summary>The health of one instance of a service.</summary>
-internal sealed record InstanceHealth(string Url, HealthStatus Status, double? ResponseTimeSeconds, string? Error);
+internal sealed record InstanceHealth(string Url, HealthStatus Status, double? ResponseTimeSeconds, string? Error)
+{
+    /// <summary>The instance probed, for its circuit and backup flags.</summary>
+    public Routing.UpstreamInstance? Instance { get; init; }
+}
 
 /// <summary>The health of one service: healthy when at least one instance is.</summary>
 internal sealed record ServiceHealth(string Name, string Url, InstanceHealth[] Instances)

@@ -73,7 +73,13 @@ internal static class IntrospectionEndpoints
             json.WriteString("template", route.Template);
             WriteStrings(json, "methods", route.Methods);
             json.WriteString("service", service.Name);
-            WriteStrings(json, "upstreams", service.Instances);
+            json.WriteStartArray("upstreams");
+            foreach (var instance in service.All)
+            {
+                json.WriteStringValue(instance.BaseUrl);
+            }
+
+            json.WriteEndArray();
             json.WriteString("stripPrefix", route.StripPrefix);
             json.WriteString("description", route.Description);
             json.WriteStartObject("policies");
@@ -161,15 +167,16 @@ internal static class IntrospectionEndpoints
         json.WriteString("name", service.Name);
         json.WriteString("url", service.ConfiguredUrl);
         json.WriteString("status", health is null ? "unknown" : StatusName(health.Status));
-        json.WriteString("circuit", CircuitStates.Name(telemetry.Circuits.OfService(service)));
+        json.WriteString("circuit", CircuitNames.Name(CircuitNames.OfService(service)));
         json.WriteNumber("retries", telemetry.Metrics.Retries(service.Kind));
         json.WriteStartArray("instances");
-        foreach (var instance in telemetry.InstancesOf(service.Kind))
+        foreach (var instance in service.All)
         {
-            var probe = FindInstance(health, instance.Url);
+            var probe = FindInstance(health, instance.BaseUrl);
+            var stats = telemetry.Of(service.Kind, instance);
             json.WriteStartObject();
-            json.WriteString("url", instance.Url);
-            json.WriteString("status", probe is null ? "unknown" : StatusName(probe.Status));
+            json.WriteString("url", instance.BaseUrl);
+            json.WriteString("status", probe is not null ? StatusName(probe.Status) : instance.Probed is { } probed ? StatusName(probed) : "unknown");
             if (probe?.ResponseTimeSeconds is { } seconds)
             {
                 json.WriteNumber("response_time", seconds);
@@ -180,11 +187,11 @@ internal static class IntrospectionEndpoints
                 json.WriteString("error", error);
             }
 
-            json.WriteString("circuit", CircuitStates.Name(telemetry.Circuits.Get(service.Name, instance.Url)));
-            json.WriteBoolean("backup", false);
-            json.WriteNumber("inFlight", instance.InFlight);
-            json.WriteNumber("requests", instance.Requests);
-            json.WriteNumber("failures", instance.Failures);
+            json.WriteString("circuit", CircuitNames.Name(instance.Circuit));
+            json.WriteBoolean("backup", instance.IsBackup);
+            json.WriteNumber("inFlight", instance.Outstanding);
+            json.WriteNumber("requests", stats.Requests);
+            json.WriteNumber("failures", stats.Failures);
             json.WriteEndObject();
         }
 

@@ -40,7 +40,7 @@ internal sealed class GatewayMetrics
     private readonly Counter<long> _rateLimited;
     private readonly long[] _retries = new long[UpstreamServices.Names.Length];
 
-    public GatewayMetrics(IMeterFactory meterFactory, HealthMonitor health, CircuitStates circuits)
+    public GatewayMetrics(IMeterFactory meterFactory, HealthMonitor health, UpstreamServices services)
     {
         var meter = meterFactory.Create(MeterName);
         _requests = meter.CreateCounter<long>("gateway_requests", description: "Requests handled, by method, route template and status.");
@@ -58,7 +58,7 @@ internal sealed class GatewayMetrics
             description: "Time from sending a request upstream until its response headers (or the failure), by service and outcome.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBuckets });
         meter.CreateObservableCounter("gateway_upstream_retries", ObserveRetries, description: "Upstream requests retried, by service.");
-        meter.CreateObservableGauge("gateway_circuit_state", circuits.Observe, description: "Circuit breaker state per service instance: 0 closed, 1 half-open, 2 open.");
+        meter.CreateObservableGauge("gateway_circuit_state", () => CircuitMeasurements(services), description: "Circuit breaker state per service instance: 0 closed, 1 half-open, 2 open.");
         _rateLimited = meter.CreateCounter<long>("gateway_rate_limit_rejections", description: "Requests refused with 429 by the gateway's rate limits, by route template.");
         _overhead = meter.CreateHistogram(
             "gateway_overhead",
@@ -91,8 +91,8 @@ internal sealed class GatewayMetrics
     public void UpstreamCompleted(string service, string outcome, double seconds) =>
         _upstreamDuration.Record(seconds, new KeyValuePair<string, object?>("service", service), new KeyValuePair<string, object?>("outcome", outcome));
 
-    /// <summary>One retry of an upstream request (called by the resilience pipeline).</summary>
-    public void UpstreamRetried(ServiceKind service) => Interlocked.Increment(ref _retries[(int)service]);
+    /// <summary><paramref name="count"/> retries of one forwarded request.</summary>
+    public void UpstreamRetried(ServiceKind service, int count) => Interlocked.Add(ref _retries[(int)service], count);
 
     /// <summary>A request refused by a rate limit (called through <see cref="RequestTelemetry.RateLimited"/>).</summary>
     public void RateLimitRejected(string endpoint) => _rateLimited.Add(1, new KeyValuePair<string, object?>("endpoint", endpoint));
@@ -116,6 +116,23 @@ internal sealed class GatewayMetrics
         for (var i = 0; i < _retries.Length; i++)
         {
             measurements[i] = new Measurement<long>(Volatile.Read(ref _retries[i]), new KeyValuePair<string, object?>("service", UpstreamServices.Names[i]));
+        }
+
+        return measurements;
+    }
+
+    private static List<Measurement<int>> CircuitMeasurements(UpstreamServices services)
+    {
+        var measurements = new List<Measurement<int>>();
+        foreach (var service in services.All)
+        {
+            foreach (var instance in service.All)
+            {
+                measurements.Add(new Measurement<int>(
+                    CircuitNames.MetricValue(instance.Circuit),
+                    new KeyValuePair<string, object?>("service", service.Name),
+                    new KeyValuePair<string, object?>("instance", instance.BaseUrl)));
+            }
         }
 
         return measurements;

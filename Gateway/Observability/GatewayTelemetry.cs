@@ -19,20 +19,19 @@ internal sealed class GatewayTelemetry
 
     private readonly InstanceStats[][] _instances;
 
-    public GatewayTelemetry(GatewayMetrics metrics, TrafficStats stats, CircuitStates circuits, UpstreamServices services, IOptions<ObservabilityOptions> options, ILoggerFactory loggers)
+    public GatewayTelemetry(GatewayMetrics metrics, TrafficStats stats, UpstreamServices services, IOptions<ObservabilityOptions> options, ILoggerFactory loggers)
     {
         Metrics = metrics;
-        Circuits = circuits;
         Stats = options.Value.Dashboard ? stats : null;
         ServerTiming = options.Value.ServerTiming;
         AccessLog = loggers.CreateLogger(AccessLogCategory);
         _instances = new InstanceStats[services.All.Count][];
         foreach (var service in services.All)
         {
-            var instances = new InstanceStats[service.Instances.Count];
+            var instances = new InstanceStats[service.All.Length];
             for (var i = 0; i < instances.Length; i++)
             {
-                instances[i] = new InstanceStats(service.Name, service.Instances[i]);
+                instances[i] = new InstanceStats();
             }
 
             _instances[(int)service.Kind] = instances;
@@ -41,8 +40,6 @@ internal sealed class GatewayTelemetry
 
     public GatewayMetrics Metrics { get; }
 
-    public CircuitStates Circuits { get; }
-
     /// <summary>The dashboard's aggregates, or null when the dashboard is switched off.</summary>
     public TrafficStats? Stats { get; }
 
@@ -50,25 +47,6 @@ internal sealed class GatewayTelemetry
 
     public ILogger AccessLog { get; }
 
-    public IReadOnlyList<InstanceStats> InstancesOf(ServiceKind service) => _instances[(int)service];
-
-    /// <summary>The instance an upstream request URL goes to, or null for one that is not configured.</summary>
-    public InstanceStats? FindInstance(ServiceKind service, string url)
-    {
-        var instances = _instances[(int)service];
-        if (instances.Length == 1)
-        {
-            return instances[0].Owns(url) ? instances[0] : null;
-        }
-
-        for (var i = 0; i < instances.Length; i++)
-        {
-            if (instances[i].Owns(url))
-            {
-                return instances[i];
-            }
-        }
-
-        return null;
-    }
+    /// <summary>The counters of <paramref name="instance"/> of <paramref name="service"/>.</summary>
+    public InstanceStats Of(ServiceKind service, UpstreamInstance instance) => _instances[(int)service][instance.Index];
 }

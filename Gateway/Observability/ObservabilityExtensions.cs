@@ -39,7 +39,6 @@ internal static class ObservabilityExtensions
         services.AddValidatedOptions<ObservabilityOptions, ObservabilityOptionsValidator>(ObservabilityOptions.Section);
         var options = configuration.GetSection(ObservabilityOptions.Section).Get<ObservabilityOptions>() ?? new ObservabilityOptions();
 
-        services.AddSingleton<CircuitStates>();
         services.AddSingleton<GatewayMetrics>();
         services.AddSingleton<TrafficStats>();
         services.AddSingleton<GatewayTelemetry>();

@@ -13,9 +13,6 @@ namespace PyAirtable.Gateway.Observability;
 /// </summary>
 internal sealed class RequestTelemetry
 {
-    /// <summary>Where the resilience pipeline finds the request's telemetry (to count retries).</summary>
-    public static readonly HttpRequestOptionsKey<RequestTelemetry> OptionsKey = new("PyAirtable.Gateway.RequestTelemetry");
-
     private static readonly Func<object, Task> WriteServerTimingCallback = static state =>
     {
         ((RequestTelemetry)state).WriteServerTiming();
@@ -32,7 +29,6 @@ internal sealed class RequestTelemetry
 
     private readonly GatewayTelemetry _owner;
     private readonly HttpResponse _response;
-    private int _retries;
 
     public RequestTelemetry(GatewayTelemetry owner, HttpContext context, long started)
     {
@@ -59,17 +55,18 @@ internal sealed class RequestTelemetry
 
     public UpstreamService? Service { get; private set; }
 
-    public InstanceStats? Instance { get; private set; }
+    /// <summary>The instance that answered or failed last.</summary>
+    public UpstreamInstance? Instance { get; private set; }
 
     /// <summary>The upstream answered without a length (chunked or server-sent events).</summary>
     public bool Streamed { get; private set; }
 
     /// <summary>The upstream call failed or answered 5xx.</summary>
-    public bool UpstreamFailed { get; private set; }
+    public bool IsUpstreamFailure { get; private set; }
 
     public bool IsRateLimited { get; private set; }
 
-    public int Retries => Volatile.Read(ref _retries);
+    public int Retries { get; private set; }
 
     public Activity? Activity { get; private set; }
 
@@ -84,27 +81,13 @@ internal sealed class RequestTelemetry
         }
     }
 
-    /// <summary>Counts one retry of <paramref name="request"/> (for the resilience pipeline, which sees only the message).</summary>
-    public static void Retried(HttpRequestMessage request, ServiceKind service)
-    {
-        if (request.Options.TryGetValue(OptionsKey, out var telemetry))
-        {
-            Interlocked.Increment(ref telemetry._retries);
-            telemetry._owner.Metrics.UpstreamRetried(service);
-        }
-    }
-
     /// <summary>
-    /// The request is about to be sent to <paramref name="url"/>: upstream time starts, the span opens (a child of the
-    /// server span, so of the client's <c>traceparent</c>), and the trace headers copied from the client are replaced by
-    /// ones naming this span, so the upstream sees exactly one <c>traceparent</c> and the right parent.
+    /// The request is about to go upstream (with as many attempts as the resilience pipeline makes): upstream time
+    /// starts and the span opens, a child of the server span, so of the client's <c>traceparent</c>.
     /// </summary>
-    public void UpstreamStarting(HttpContext context, GatewayRoute route, UpstreamService service, string url, HttpRequestMessage message)
+    public void UpstreamStarting(HttpContext context, GatewayRoute route, UpstreamService service)
     {
         Service = service;
-        Instance = _owner.FindInstance(service.Kind, url);
-        Instance?.Started();
-
         var activity = GatewayTelemetry.Source.StartActivity("gateway.forward", ActivityKind.Internal);
         if (activity is not null)
         {
@@ -116,44 +99,45 @@ internal sealed class RequestTelemetry
                 activity.SetTag("http.request.method", context.Request.Method);
                 activity.SetTag("http.route", route.Template);
                 activity.SetTag("gateway.service", service.Name);
-                activity.SetTag("gateway.upstream.instance", Instance?.Url);
             }
         }
 
-        if (Activity.Current is { } current)
-        {
-            var headers = message.Headers;
-            headers.Remove(TraceHeaders.TraceParent);
-            headers.Remove(TraceHeaders.TraceState);
-            headers.Remove(TraceHeaders.Baggage);
-            headers.Remove(TraceHeaders.CorrelationContext);
-            DistributedContextPropagator.Current.Inject(current, message, InjectHeader);
-        }
-
-        message.Options.Set(OptionsKey, this);
         UpstreamStarted = Stopwatch.GetTimestamp();
     }
 
-    /// <summary>The upstream's response headers arrived.</summary>
-    public void UpstreamResponded(HttpResponseMessage upstream)
+    /// <summary>
+    /// Replaces the trace headers copied from the client by ones naming the current span, so the upstream sees exactly
+    /// one <c>traceparent</c> (HttpClient's own propagation does not add a second one when the header is present) and
+    /// the gateway as its parent. Without a current span the client's headers pass unchanged.
+    /// </summary>
+    public static void PropagateTrace(HttpRequestMessage message)
     {
-        UpstreamEnded = Stopwatch.GetTimestamp();
-        var status = (int)upstream.StatusCode;
-        Streamed = upstream.Content.Headers.ContentLength is null;
-        if (status >= 500)
+        if (Activity.Current is not { } current)
         {
-            UpstreamFailed = true;
-            Instance?.Failed();
+            return;
         }
 
-        if (Service is { } service)
-        {
-            _owner.Metrics.UpstreamCompleted(service.Name, StatusClass(status), Stopwatch.GetElapsedTime(UpstreamStarted, UpstreamEnded).TotalSeconds);
-        }
+        var headers = message.Headers;
+        headers.Remove(TraceHeaders.TraceParent);
+        headers.Remove(TraceHeaders.TraceState);
+        headers.Remove(TraceHeaders.Baggage);
+        headers.Remove(TraceHeaders.CorrelationContext);
+        DistributedContextPropagator.Current.Inject(current, message, InjectHeader);
+    }
+
+    /// <summary>The upstream's response headers arrived (after <see cref="SendOutcome.Retries"/> retries).</summary>
+    public void UpstreamResponded(SendOutcome sent)
+    {
+        UpstreamEnded = Stopwatch.GetTimestamp();
+        var upstream = sent.Response!;
+        var status = (int)upstream.StatusCode;
+        Streamed = upstream.Content.Headers.ContentLength is null;
+        IsUpstreamFailure = status >= 500;
+        Ended(sent, StatusClass(status));
     }
 
     /// <summary>The upstream call ended without a response.</summary>
-    public void UpstreamFailedWith(ForwardOutcome outcome)
+    public void UpstreamFailed(ForwardOutcome outcome, SendOutcome sent)
     {
         UpstreamEnded = Stopwatch.GetTimestamp();
         var label = outcome switch
@@ -163,17 +147,9 @@ internal sealed class RequestTelemetry
             ForwardOutcome.ClientAborted or ForwardOutcome.ClientBodyInvalid => "cancelled",
             _ => "error",
         };
-        if (outcome is ForwardOutcome.UpstreamTimeout or ForwardOutcome.UpstreamUnreachable)
-        {
-            UpstreamFailed = true;
-            Instance?.Failed();
-        }
-
+        IsUpstreamFailure = outcome is ForwardOutcome.UpstreamTimeout or ForwardOutcome.UpstreamUnreachable;
         Activity?.SetTag("gateway.outcome", label);
-        if (Service is { } service)
-        {
-            _owner.Metrics.UpstreamCompleted(service.Name, label, Stopwatch.GetElapsedTime(UpstreamStarted, UpstreamEnded).TotalSeconds);
-        }
+        Ended(sent, label);
     }
 
     /// <summary><paramref name="bytes"/> of the response body were passed on to the client.</summary>
@@ -187,10 +163,9 @@ internal sealed class RequestTelemetry
         ResponseBytes += bytes;
     }
 
-    /// <summary>The request is over: closes the span and releases the instance's in-flight slot.</summary>
+    /// <summary>The request is over: closes the span.</summary>
     public void Finish(int status)
     {
-        Instance?.Ended();
         if (Activity is { } activity)
         {
             if (activity.IsAllDataRequested)
@@ -199,7 +174,7 @@ internal sealed class RequestTelemetry
                 activity.SetTag("gateway.retries", Retries);
             }
 
-            if (status >= 500 || UpstreamFailed)
+            if (status >= 500 || IsUpstreamFailure)
             {
                 activity.SetStatus(ActivityStatusCode.Error);
             }
@@ -211,6 +186,25 @@ internal sealed class RequestTelemetry
     /// <summary>Milliseconds the upstream took to answer with headers (0 when it was not called).</summary>
     public double UpstreamMilliseconds =>
         UpstreamStarted == 0 || UpstreamEnded == 0 ? 0 : Stopwatch.GetElapsedTime(UpstreamStarted, UpstreamEnded).TotalMilliseconds;
+
+    private void Ended(SendOutcome sent, string outcome)
+    {
+        Instance = sent.Instance;
+        Retries = sent.Retries;
+        var service = Service!;
+        _owner.Of(service.Kind, sent.Instance).Completed(IsUpstreamFailure);
+        if (sent.Retries > 0)
+        {
+            _owner.Metrics.UpstreamRetried(service.Kind, sent.Retries);
+        }
+
+        if (Activity is { IsAllDataRequested: true } activity)
+        {
+            activity.SetTag("gateway.upstream.instance", sent.Instance.BaseUrl);
+        }
+
+        _owner.Metrics.UpstreamCompleted(service.Name, outcome, Stopwatch.GetElapsedTime(UpstreamStarted, UpstreamEnded).TotalSeconds);
+    }
 
     private static string StatusClass(int status) => status switch
     {

@@ -103,7 +103,7 @@ internal sealed partial class RequestTelemetryMiddleware
                 elapsed.TotalMilliseconds,
                 context.Features.Get<ClientIdentity>()?.ClientId ?? "-",
                 service?.Name ?? "-",
-                telemetry.Instance?.Url ?? "-",
+                telemetry.Instance?.BaseUrl ?? "-",
                 request.ContentLength ?? 0,
                 telemetry.Service is null ? context.Response.ContentLength ?? 0 : telemetry.ResponseBytes,
                 telemetry.UpstreamMilliseconds,

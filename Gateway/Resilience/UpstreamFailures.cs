@@ -19,7 +19,7 @@ internal static class UpstreamFailures
         return ValueTask.FromResult(outcome.Result is { } response && (int)response.StatusCode >= 500);
     }
 
-    private static bool IsClientFault(Exception exception)
+    public static bool IsClientFault(Exception exception)
     {
         for (var e = exception; e is not null; e = e.InnerException)
         {

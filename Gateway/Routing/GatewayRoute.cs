@@ -6,8 +6,9 @@ namespace PyAirtable.Gateway.Routing;
 /// </summary>
 internal sealed class GatewayRoute
 {
-    public GatewayRoute(string template, string[] methods, ServiceKind service, string stripPrefix, string description, bool requiresJsonObject = false, bool isChat = false)
+    public GatewayRoute(string name, string template, string[] methods, ServiceKind service, string stripPrefix, string description, bool requiresJsonObject = false, bool isChat = false)
     {
+        Name = name;
         Template = template;
         Methods = methods;
         Service = service;
@@ -16,6 +17,9 @@ internal sealed class GatewayRoute
         RequiresJsonObject = requiresJsonObject;
         IsChat = isChat;
     }
+
+    /// <summary>Short name used in configuration keys (<c>chat</c>, <c>airtable</c>).</summary>
+    public string Name { get; }
 
     /// <summary>The route template; also the <c>endpoint</c> label of metrics.</summary>
     public string Template { get; }

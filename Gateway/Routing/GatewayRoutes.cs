@@ -7,17 +7,18 @@ internal static class GatewayRoutes
     private static readonly string[] Post = [HttpMethods.Post];
     private static readonly string[] Delete = [HttpMethods.Delete];
 
-    public static readonly GatewayRoute Chat = new("/api/chat", Post, ServiceKind.LlmOrchestrator, "/api", "Chat with the LLM orchestrator (JSON object body; may stream)", requiresJsonObject: true, isChat: true);
+    public static readonly GatewayRoute Chat = new("chat", "/api/chat", Post, ServiceKind.LlmOrchestrator, "/api", "Chat with the LLM orchestrator (JSON object body; may stream)", requiresJsonObject: true, isChat: true);
 
-    public static readonly GatewayRoute Tools = new("/api/tools", Get, ServiceKind.LlmOrchestrator, "/api", "List the orchestrator's tools");
+    public static readonly GatewayRoute Tools = new("tools", "/api/tools", Get, ServiceKind.LlmOrchestrator, "/api", "List the orchestrator's tools");
 
-    public static readonly GatewayRoute ExecuteTool = new("/api/execute-tool", Post, ServiceKind.LlmOrchestrator, "/api", "Execute one tool (JSON object body)", requiresJsonObject: true);
+    public static readonly GatewayRoute ExecuteTool = new("execute-tool", "/api/execute-tool", Post, ServiceKind.LlmOrchestrator, "/api", "Execute one tool (JSON object body)", requiresJsonObject: true);
 
-    public static readonly GatewayRoute SessionHistory = new("/api/sessions/{id}/history", Get, ServiceKind.LlmOrchestrator, "/api", "A chat session's history");
+    public static readonly GatewayRoute SessionHistory = new("session-history", "/api/sessions/{id}/history", Get, ServiceKind.LlmOrchestrator, "/api", "A chat session's history");
 
-    public static readonly GatewayRoute DeleteSession = new("/api/sessions/{id}", Delete, ServiceKind.LlmOrchestrator, "/api", "Delete a chat session");
+    public static readonly GatewayRoute DeleteSession = new("delete-session", "/api/sessions/{id}", Delete, ServiceKind.LlmOrchestrator, "/api", "Delete a chat session");
 
     public static readonly GatewayRoute Airtable = new(
+        "airtable",
         "/api/airtable/{**path}",
         [HttpMethods.Get, HttpMethods.Head, HttpMethods.Post, HttpMethods.Put, HttpMethods.Patch, HttpMethods.Delete],
         ServiceKind.AirtableGateway,

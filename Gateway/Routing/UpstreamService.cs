@@ -1,17 +1,40 @@
+using System.Diagnostics;
+using Polly;
+using PyAirtable.Gateway.Resilience;
+
 namespace PyAirtable.Gateway.Routing;
 
-/// <summary>A configured service: its name, its instances' base URLs and the pooled invoker that reaches them.</summary>
+/// <summary>
+/// A configured service: its instances (primaries, then backups), the pooled invoker that reaches them, and the
+/// choice of instance for each attempt. Backups take traffic only when no primary is usable; when nothing is usable
+/// the primaries still get it ("panic mode", as Envoy does), so clients see what the service does.
+/// </summary>
 internal sealed class UpstreamService
 {
-    private readonly string[] _instances;
-    private uint _next;
+    private readonly UpstreamInstance[] _primaries;
+    private readonly UpstreamInstance[] _backups;
+    private readonly BalancingPolicy _policy;
+    private uint _turn;
 
-    public UpstreamService(ServiceKind kind, string name, string configuredUrl, string[] instances, HttpMessageInvoker invoker)
+    public UpstreamService(ServiceKind kind, string name, string configuredUrl, string[] primaries, string[] backups, BalancingPolicy policy, HttpMessageInvoker invoker)
     {
         Kind = kind;
         Name = name;
         ConfiguredUrl = configuredUrl;
-        _instances = instances;
+        _primaries = new UpstreamInstance[primaries.Length];
+        for (var i = 0; i < primaries.Length; i++)
+        {
+            _primaries[i] = new UpstreamInstance(primaries[i], isBackup: false, i);
+        }
+
+        _backups = new UpstreamInstance[backups.Length];
+        for (var i = 0; i < backups.Length; i++)
+        {
+            _backups[i] = new UpstreamInstance(backups[i], isBackup: true, primaries.Length + i);
+        }
+
+        All = [.. _primaries, .. _backups];
+        _policy = policy;
         Invoker = invoker;
     }
 
@@ -23,14 +46,100 @@ internal sealed class UpstreamService
     /// <summary>The URL setting as given.</summary>
     public string ConfiguredUrl { get; }
 
-    public IReadOnlyList<string> Instances => _instances;
+    /// <summary>Every instance, primaries first.</summary>
+    public UpstreamInstance[] All { get; }
+
+    /// <summary>True when a request may go to more than one instance, so a retry elsewhere is possible.</summary>
+    public bool HasAlternatives => All.Length > 1;
 
     public HttpMessageInvoker Invoker { get; }
 
-    /// <summary>The base URL for the next forward (round robin over the instances).</summary>
-    public string NextInstance()
+    /// <summary>The retry and total-timeout pipeline, when the service has several instances and retries are on.</summary>
+    public ResiliencePipeline<HttpResponseMessage>? Attempts { get; set; }
+
+    /// <summary>The retry budget that goes with <see cref="Attempts"/>.</summary>
+    public RetryBudget? Budget { get; set; }
+
+    /// <summary>True when an instance not in <paramref name="tried"/> could take another attempt.</summary>
+    public bool HasUntried(ulong tried)
     {
-        var instances = _instances;
-        return instances.Length == 1 ? instances[0] : instances[(int)(Interlocked.Increment(ref _next) % (uint)instances.Length)];
+        var now = Stopwatch.GetTimestamp();
+        foreach (var instance in All)
+        {
+            if ((tried & (1UL << instance.Index)) == 0 && (!instance.IsBackup || instance.IsUsable(now)))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
+
+    /// <summary>The instance for the next attempt, skipping those in <paramref name="tried"/> (a bit per <see cref="UpstreamInstance.Index"/>); null when none is left.</summary>
+    public UpstreamInstance? Select(ulong tried)
+    {
+        if (All.Length == 1)
+        {
+            return tried == 0 ? All[0] : null;
+        }
+
+        var now = Stopwatch.GetTimestamp();
+        return Choose(_primaries, tried, now, usableOnly: true)
+            ?? Choose(_backups, tried, now, usableOnly: true)
+            ?? Choose(_primaries, tried, now, usableOnly: false);
+    }
+
+    private UpstreamInstance? Choose(UpstreamInstance[] instances, ulong tried, long now, bool usableOnly)
+    {
+        var eligible = 0;
+        foreach (var instance in instances)
+        {
+            if (IsEligible(instance, tried, now, usableOnly))
+            {
+                eligible++;
+            }
+        }
+
+        if (eligible == 0)
+        {
+            return null;
+        }
+
+        if (eligible == 1)
+        {
+            return Nth(instances, tried, now, usableOnly, 0);
+        }
+
+        if (_policy == BalancingPolicy.RoundRobin)
+        {
+            return Nth(instances, tried, now, usableOnly, (int)(Interlocked.Increment(ref _turn) % (uint)eligible));
+        }
+
+        var first = Random.Shared.Next(eligible);
+        var second = Random.Shared.Next(eligible - 1);
+        if (second >= first)
+        {
+            second++;
+        }
+
+        var a = Nth(instances, tried, now, usableOnly, first)!;
+        var b = Nth(instances, tried, now, usableOnly, second)!;
+        return b.Outstanding < a.Outstanding ? b : a;
+    }
+
+    private static UpstreamInstance? Nth(UpstreamInstance[] instances, ulong tried, long now, bool usableOnly, int n)
+    {
+        foreach (var instance in instances)
+        {
+            if (IsEligible(instance, tried, now, usableOnly) && n-- == 0)
+            {
+                return instance;
+            }
+        }
+
+        return null;
+    }
+
+    private static bool IsEligible(UpstreamInstance instance, ulong tried, long now, bool usableOnly) =>
+        (tried & (1UL << instance.Index)) == 0 && (!usableOnly || instance.IsUsable(now));
 }

@@ -1,0 +1,136 @@
+using PyAirtable.Gateway.Benchmarks.Common;
+using PyAirtable.Gateway.Benchmarks.EmulatedServices;
+
+namespace PyAirtable.Gateway.Benchmarks.Load;
+
+/// <summary>Options of the <c>load</c> command (see README.md).</summary>
+internal sealed record LoadOptions
+{
+    public const string Help = """
+        load [options]
+          --duration S            measured seconds per target per round (10; quick 1)
+          --warmup S              unmeasured seconds per target before the first round (5; quick 1)
+          --rounds N              rounds; targets are interleaved and their order rotates each round (3; quick 1)
+          --connections 1,32      connection counts to run, comma-separated (1,32; quick 1,16)
+          --mode closed|open|both closed loop (max throughput), open loop (constant --rate), or both (closed; open if only --rate given)
+          --rate R                open-loop requests per second over all connections (1000)
+          --payload BYTES         size of the upstream's JSON answer for GET /bench/json (1024)
+          --body BYTES            send POST /bench/echo with a body of this size instead of the GET
+          --path /p?q             upstream-relative path to request instead (the proxies get /api/airtable + path)
+          --targets a,b,c         which of direct,gateway,yarp to run (all)
+          --pin                   proxies on CPU 0, load generator and upstream on CPU 1 (taskset, or ProcessorAffinity)
+          --warmup-curve          also measure time to steady throughput after a cold start on one core (gateway, yarp)
+          --warmup-curve-seconds  length of each warm-up curve (60; quick 10)
+          --out DIR               where load-results.json and load-results.md go (artifacts/load)
+          --gateway-dll PATH      the gateway to run (Gateway.dll next to this program)
+          --proxy-log-level L     minimum log level of both proxies (Warning); 'default' keeps their own configuration
+          --quick                 a few seconds in all, for a smoke run; exits non-zero on any error
+        """;
+
+    public double DurationSeconds { get; init; } = 10;
+
+    public double WarmupSeconds { get; init; } = 5;
+
+    public int Rounds { get; init; } = 3;
+
+    public int[] Connections { get; init; } = [1, 32];
+
+    public bool Closed { get; init; } = true;
+
+    public bool Open { get; init; }
+
+    public double Rate { get; init; } = 1000;
+
+    public int Payload { get; init; } = JsonPayloadCache.DefaultSize;
+
+    public int Body { get; init; }
+
+    public string? Path { get; init; }
+
+    public string[] Targets { get; init; } = ["direct", "gateway", "yarp"];
+
+    public bool Pin { get; init; }
+
+    public bool WarmupCurve { get; init; }
+
+    public int WarmupCurveSeconds { get; init; } = 60;
+
+    public string OutputDirectory { get; init; } = System.IO.Path.Combine("artifacts", "load");
+
+    public string GatewayDll { get; init; } = System.IO.Path.Combine(AppContext.BaseDirectory, "Gateway.dll");
+
+    public string ProxyLogLevel { get; init; } = "Warning";
+
+    public bool Quick { get; init; }
+
+    /// <summary>The upstream-relative request target.</summary>
+    public string UpstreamPath => Path ?? (Body > 0 ? "/bench/echo" : $"/bench/json?size={Payload}");
+
+    public string Method => Body > 0 ? "POST" : "GET";
+
+    public static LoadOptions Parse(string[] args)
+    {
+        var o = new OptionReader(args, new HashSet<string> { "pin", "quick", "warmup-curve" });
+        var quick = o.Flag("quick");
+        var mode = o.String("mode");
+        var rateGiven = o.String("rate") is not null;
+        var targets = (o.String("targets") ?? "direct,gateway,yarp")
+            .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        foreach (var t in targets)
+        {
+            if (t is not ("direct" or "gateway" or "yarp"))
+            {
+                throw new ArgumentException($"Unknown target '{t}' (expected direct, gateway, yarp).");
+            }
+        }
+
+        var options = new LoadOptions
+        {
+            Quick = quick,
+            DurationSeconds = o.Double("duration", quick ? 1 : 10),
+            WarmupSeconds = o.Double("warmup", quick ? 1 : 5),
+            Rounds = Math.Max(1, o.Int("rounds", quick ? 1 : 3)),
+            Connections = o.IntList("connections", quick ? [1, 16] : [1, 32]),
+            Closed = mode is null ? !rateGiven : mode is "closed" or "both",
+            Open = mode is null ? rateGiven : mode is "open" or "both",
+            Rate = o.Double("rate", 1000),
+            Payload = o.Int("payload", JsonPayloadCache.DefaultSize),
+            Body = o.Int("body", 0),
+            Path = o.String("path"),
+            Targets = targets,
+            Pin = o.Flag("pin"),
+            WarmupCurve = o.Flag("warmup-curve"),
+            WarmupCurveSeconds = Math.Max(3, o.Int("warmup-curve-seconds", quick ? 10 : 60)),
+            OutputDirectory = o.String("out", System.IO.Path.Combine("artifacts", "load")),
+            GatewayDll = System.IO.Path.GetFullPath(o.String("gateway-dll", System.IO.Path.Combine(AppContext.BaseDirectory, "Gateway.dll"))),
+            ProxyLogLevel = o.String("proxy-log-level", "Warning"),
+        };
+        o.ThrowOnUnknown();
+        if (mode is not (null or "closed" or "open" or "both"))
+        {
+            throw new ArgumentException($"--mode expects closed, open or both, got '{mode}'.");
+        }
+
+        if (options.Open && options.Rate <= 0)
+        {
+            throw new ArgumentException("--rate must be positive for the open loop.");
+        }
+
+        if (options.Path is { } path && !path.StartsWith('/'))
+        {
+            throw new ArgumentException("--path must start with '/'.");
+        }
+
+        if (options.DurationSeconds <= 0 || options.DurationSeconds > 600 || options.WarmupSeconds > 600)
+        {
+            throw new ArgumentException("--duration must be in (0, 600] seconds and --warmup at most 600.");
+        }
+
+        if (options.Connections.Max() > 4096)
+        {
+            throw new ArgumentException("--connections: at most 4096.");
+        }
+
+        return options;
+    }
+}

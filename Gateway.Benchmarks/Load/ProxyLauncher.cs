@@ -1,0 +1,74 @@
+using System.Globalization;
+
+namespace PyAirtable.Gateway.Benchmarks.Load;
+
+/// <summary>Starts the two proxies under test as child processes, configured for the same upstream.</summary>
+internal sealed class ProxyLauncher(LoadOptions options, Uri upstream)
+{
+    /// <summary>High enough never to trip during a run, low enough to fit any integer type the gateway may use.</summary>
+    private const string UnreachableRateLimit = "100000000";
+
+    /// <summary>Readiness probe: the service-info route needs no credentials and no upstream.</summary>
+    public const string ReadyPath = "/";
+
+    public static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
+
+    public ProxyProcess StartGateway(int? cpu)
+    {
+        if (!File.Exists(options.GatewayDll))
+        {
+            throw new FileNotFoundException($"Gateway assembly not found at {options.GatewayDll} (build in Release, or pass --gateway-dll).");
+        }
+
+        var port = ProxyProcess.FreePort();
+        var upstreamUrl = upstream.ToString().TrimEnd('/');
+        var environment = new Dictionary<string, string>
+        {
+            ["API_KEY"] = RequestTemplate.ApiKey,
+            ["AIRTABLE_GATEWAY_URL"] = upstreamUrl,
+            ["MCP_SERVER_URL"] = upstreamUrl,
+            ["LLM_ORCHESTRATOR_URL"] = upstreamUrl,
+            ["RATE_LIMIT_PER_MINUTE"] = UnreachableRateLimit,
+            ["CHAT_RATE_LIMIT_PER_MINUTE"] = UnreachableRateLimit,
+            ["DOTNET_ENVIRONMENT"] = "Production",
+            ["ASPNETCORE_ENVIRONMENT"] = "Production",
+        };
+        AddLogLevels(environment);
+        return ProxyProcess.Start(
+            "gateway", options.GatewayDll, ["--urls", string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{port}")], environment, port, cpu);
+    }
+
+    public ProxyProcess StartYarp(int? cpu)
+    {
+        var port = ProxyProcess.FreePort();
+        var self = Path.Combine(AppContext.BaseDirectory, "Gateway.Benchmarks.dll");
+        var environment = new Dictionary<string, string>
+        {
+            ["DOTNET_ENVIRONMENT"] = "Production",
+            ["ASPNETCORE_ENVIRONMENT"] = "Production",
+        };
+        AddLogLevels(environment);
+        return ProxyProcess.Start(
+            "yarp",
+            self,
+            ["yarp-proxy", "--port", port.ToString(CultureInfo.InvariantCulture), "--upstream", upstream.ToString()],
+            environment,
+            port,
+            cpu);
+    }
+
+    /// <summary>Per-request logging off on both sides alike (categories the gateway may configure included).</summary>
+    private void AddLogLevels(Dictionary<string, string> environment)
+    {
+        if (string.Equals(options.ProxyLogLevel, "default", StringComparison.OrdinalIgnoreCase))
+        {
+            // Measure the shipped logging configuration as it is.
+            return;
+        }
+
+        foreach (var category in new[] { "Default", "Microsoft", "Microsoft.AspNetCore", "Microsoft.Hosting.Lifetime", "System.Net.Http", "PyAirtable", "PyAirtable.Gateway.Forwarding.HttpForwarder", "Yarp" })
+        {
+            environment[$"Logging__LogLevel__{category}"] = options.ProxyLogLevel;
+        }
+    }
+}

@@ -1,0 +1,209 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+
+namespace PyAirtable.Gateway.Benchmarks.Load;
+
+/// <summary>
+/// A proxy under test running as a child process (<c>dotnet some.dll args</c>), optionally pinned
+/// to one CPU. Every instance is killed on dispose and, as a last resort, when this process exits.
+/// </summary>
+internal sealed class ProxyProcess : IDisposable
+{
+    private const int OutputLinesKept = 40;
+    private static readonly List<ProxyProcess> Live = [];
+
+    private readonly Process _process;
+    private readonly Queue<string> _output = new();
+
+    static ProxyProcess()
+    {
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => KillAll();
+    }
+
+    private ProxyProcess(string name, int port, Process process)
+    {
+        Name = name;
+        Port = port;
+        _process = process;
+    }
+
+    public string Name { get; }
+
+    public int Port { get; }
+
+    public int Pid => _process.Id;
+
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>When the process was started (for time-to-ready and warm-up curves).</summary>
+    public long StartedTimestamp { get; private set; }
+
+    /// <summary>The <c>dotnet</c> host that runs this program, to start sibling assemblies with.</summary>
+    public static string DotnetHost
+    {
+        get
+        {
+            // .../shared/Microsoft.NETCore.App/<version>/ -> ../../../dotnet
+            var candidate = Path.GetFullPath(Path.Combine(RuntimeEnvironment.GetRuntimeDirectory(), "..", "..", "..", OperatingSystem.IsWindows() ? "dotnet.exe" : "dotnet"));
+            return File.Exists(candidate) ? candidate : "dotnet";
+        }
+    }
+
+    public static ProxyProcess Start(string name, string assemblyPath, IEnumerable<string> arguments, IReadOnlyDictionary<string, string> environment, int port, int? cpu)
+    {
+        var args = new List<string> { assemblyPath };
+        args.AddRange(arguments);
+        var fileName = DotnetHost;
+        if (cpu is { } pinned)
+        {
+            (fileName, args) = CpuPinning.Wrap(fileName, args, pinned);
+        }
+
+        var startInfo = new ProcessStartInfo(fileName)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = Path.GetDirectoryName(assemblyPath)!,
+        };
+        foreach (var arg in args)
+        {
+            startInfo.ArgumentList.Add(arg);
+        }
+
+        // The harness's own hosting variables must not leak into the proxies.
+        startInfo.Environment.Remove("ASPNETCORE_URLS");
+        startInfo.Environment.Remove("ASPNETCORE_HTTP_PORTS");
+        foreach (var (key, value) in environment)
+        {
+            startInfo.Environment[key] = value;
+        }
+
+        var process = new Process { StartInfo = startInfo, EnableRaisingEvents = true };
+        var proxy = new ProxyProcess(name, port, process);
+        process.OutputDataReceived += (_, e) => proxy.Keep(e.Data);
+        process.ErrorDataReceived += (_, e) => proxy.Keep(e.Data);
+        proxy.StartedTimestamp = Stopwatch.GetTimestamp();
+        process.Start();
+        lock (Live)
+        {
+            Live.Add(proxy);
+        }
+
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        if (cpu is { } affinity)
+        {
+            CpuPinning.ApplyAfterStart(process, affinity);
+        }
+
+        return proxy;
+    }
+
+    /// <summary>Polls <paramref name="probePath"/> until it answers 2xx; throws with the process's last output if it does not.</summary>
+    public async Task<TimeSpan> WaitReadyAsync(string probePath, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var client = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(2) };
+        var deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+        while (Stopwatch.GetTimestamp() < deadline)
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"{Name} exited with code {_process.ExitCode} during start-up:{Environment.NewLine}{OutputTail()}");
+            }
+
+            try
+            {
+                using var response = await client.GetAsync(new Uri($"http://127.0.0.1:{Port}{probePath}"), cancellationToken);
+                if (response.IsSuccessStatusCode)
+                {
+                    return Stopwatch.GetElapsedTime(StartedTimestamp);
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+            catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+            }
+
+            await Task.Delay(50, cancellationToken);
+        }
+
+        throw new TimeoutException($"{Name} did not answer {probePath} within {timeout.TotalSeconds:F0} s:{Environment.NewLine}{OutputTail()}");
+    }
+
+    public ProcessStats? ReadStats() => _process.HasExited ? null : ProcessStats.Read(_process.Id);
+
+    public string OutputTail()
+    {
+        lock (_output)
+        {
+            return string.Join(Environment.NewLine, _output);
+        }
+    }
+
+    /// <summary>A free loopback TCP port (bound and released; good enough for a local benchmark).</summary>
+    public static int FreePort()
+    {
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        return ((IPEndPoint)listener.LocalEndPoint!).Port;
+    }
+
+    public void Dispose()
+    {
+        Kill();
+        lock (Live)
+        {
+            Live.Remove(this);
+        }
+
+        _process.Dispose();
+    }
+
+    private void Kill()
+    {
+        try
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+                _process.WaitForExit(5000);
+            }
+        }
+        catch (InvalidOperationException)
+        {
+        }
+    }
+
+    private static void KillAll()
+    {
+        lock (Live)
+        {
+            foreach (var proxy in Live)
+            {
+                proxy.Kill();
+            }
+        }
+    }
+
+    private void Keep(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_output)
+        {
+            _output.Enqueue(line);
+            while (_output.Count > OutputLinesKept)
+            {
+                _output.Dequeue();
+            }
+        }
+    }
+}

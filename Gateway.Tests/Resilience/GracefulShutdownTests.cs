@@ -1,0 +1,125 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Http;
+using PyAirtable.Gateway.Tests.Infrastructure;
+
+namespace PyAirtable.Gateway.Tests.Resilience;
+
+/// <summary>SIGTERM on a real gateway process: not ready at once, streams in flight finish, exit code 0.</summary>
+public sealed partial class GracefulShutdownTests
+{
+    [Fact]
+    public async Task Sigterm_DuringSseStream_StreamCompletes_NotReady_ExitsZero()
+    {
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var llm = await FakeUpstream.StartAsync(async (context, _) =>
+        {
+            context.Response.ContentType = "text/event-stream";
+            await context.Response.WriteAsync("data: first\n\n");
+            await context.Response.Body.FlushAsync();
+            await release.Task.WaitAsync(context.RequestAborted);
+            await context.Response.WriteAsync("data: last\n\n");
+        });
+
+        using var gateway = StartProcess(llm.Url, drainSeconds: 20);
+        try
+        {
+            var port = await ListeningPortAsync(gateway);
+            using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = Timeout.InfiniteTimeSpan };
+            using var request = GatewayHost.Request(HttpMethod.Post, "/api/chat", json: """{"message":"hi"}""");
+            using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WithTimeout();
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            await using var stream = await response.Content.ReadAsStreamAsync();
+            var reader = new StreamReader(stream, Encoding.UTF8);
+            Assert.Equal("data: first", await reader.ReadLineAsync().WaitAsync(Timeouts.Signal));
+
+            using (var kill = Process.Start("kill", ["-TERM", gateway.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            {
+                await kill.WaitForExitAsync().WithTimeout();
+            }
+
+            await WaitForNotReadyAsync(port);
+            Assert.False(gateway.HasExited, "the gateway exited while a stream was in flight");
+
+            release.SetResult();
+            var rest = await reader.ReadToEndAsync().WaitAsync(Timeouts.Signal);
+            Assert.Contains("data: last", rest, StringComparison.Ordinal);
+
+            await gateway.WaitForExitAsync().WithTimeout();
+            Assert.Equal(0, gateway.ExitCode);
+        }
+        finally
+        {
+            if (!gateway.HasExited)
+            {
+                gateway.Kill(entireProcessTree: true);
+            }
+        }
+    }
+
+    /// <summary>After SIGTERM, <c>/readyz</c> answers 503 or the listener refuses the connection.</summary>
+    private static async Task WaitForNotReadyAsync(int port)
+    {
+        var deadline = DateTime.UtcNow + Timeouts.Signal;
+        while (true)
+        {
+            try
+            {
+                using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+                using var ready = await client.GetAsync(new Uri($"http://127.0.0.1:{port}/readyz"));
+                if (ready.StatusCode == HttpStatusCode.ServiceUnavailable)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException ex) when (ex.InnerException is SocketException { SocketErrorCode: SocketError.ConnectionRefused })
+            {
+                return;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, "/readyz still answered 200 after SIGTERM");
+            await Task.Delay(50);
+        }
+    }
+
+    private static Process StartProcess(string llmUrl, int drainSeconds)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = AppContext.BaseDirectory,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Gateway.dll"));
+        start.ArgumentList.Add("--urls=http://127.0.0.1:0");
+        start.Environment["API_KEY"] = GatewayHost.ApiKey;
+        start.Environment["LLM_ORCHESTRATOR_URL"] = llmUrl;
+        start.Environment["AIRTABLE_GATEWAY_URL"] = Ports.RefusingUrl();
+        start.Environment["MCP_SERVER_URL"] = Ports.RefusingUrl();
+        start.Environment["DRAIN_TIMEOUT"] = drainSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        start.Environment["Logging__LogLevel__Default"] = "Information";
+        return Process.Start(start)!;
+    }
+
+    private static async Task<int> ListeningPortAsync(Process process)
+    {
+        var found = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is { } line && ListeningLine().Match(line) is { Success: true } match)
+            {
+                found.TrySetResult(int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
+            }
+        };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return await found.Task.WaitAsync(TimeSpan.FromSeconds(30));
+    }
+
+    [GeneratedRegex(@"Now listening on: http://127\.0\.0\.1:(\d+)")]
+    private static partial Regex ListeningLine();
+}
