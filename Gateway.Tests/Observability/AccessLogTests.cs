@@ -50,6 +50,47 @@ public sealed class AccessLogTests
     }
 
     [Fact]
+    public async Task AccessLog_RetriedOnAnotherInstance_CountsTheRetry()
+    {
+        // One instance answers 503 (its health probe stays green so it stays in rotation), the other 200.
+        await using var failing = await FakeUpstream.StartAsync((context, request) => request.RawTarget == "/health"
+            ? FakeUpstream.WriteAsync(context, 200, """{"status":"ok"}"""u8.ToArray(), "application/json")
+            : FakeUpstream.WriteAsync(context, 503, """{"error":"busy"}"""u8.ToArray(), "application/json"));
+        await using var working = await FakeUpstream.StartAsync();
+        var overrides = new Dictionary<string, string?>(AccessLogOn)
+        {
+            ["AIRTABLE_GATEWAY_URL"] = $"{failing.Url},{working.Url}",
+        };
+        await using var gateway = await GatewayHost.StartAsync(working, working, working, overrides);
+        var logs = CapturingLoggerProvider.AttachTo(gateway);
+
+        CapturingLoggerProvider.Entry? retried = null;
+        for (var i = 0; i < 10 && retried is null; i++)
+        {
+            var requestId = $"retry-{i}-" + Guid.NewGuid().ToString("N");
+            var line = logs.WaitForAsync(e => e.EventId.Id == 5001 && Equals(e["RequestId"], requestId));
+            using var request = GatewayHost.Request(HttpMethod.Get, "/api/airtable/records");
+            request.Headers.Add("X-Request-ID", requestId);
+            using var response = await gateway.SendAsync(request);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var entry = await line;
+            if ((int)entry["RetryCount"]! > 0)
+            {
+                retried = entry;
+            }
+        }
+
+        Assert.NotNull(retried);
+        Assert.Equal(1, retried["RetryCount"]);
+        Assert.Equal(working.Url, retried["UpstreamInstance"]);
+        using var services = await gateway.GetAsync("/_gateway/services");
+        using var json = System.Text.Json.JsonDocument.Parse(await services.Content.ReadAsStringAsync());
+        var airtable = json.RootElement.GetProperty("services").EnumerateArray().Single(s => s.GetProperty("name").GetString() == "airtable-gateway");
+        Assert.True(airtable.GetProperty("retries").GetInt64() >= 1);
+        Assert.Equal(2, airtable.GetProperty("instances").GetArrayLength());
+    }
+
+    [Fact]
     public async Task AccessLog_RejectedRequest_LoggedWithoutClientOrService()
     {
         await using var gateway = await GatewayHost.StartAsync(overrides: AccessLogOn);

@@ -14,15 +14,6 @@ internal static class ObservabilityExtensions
     /// <summary>The standard OpenTelemetry variable; when set, traces are recorded and exported there over OTLP.</summary>
     public const string OtlpEndpointVariable = "OTEL_EXPORTER_OTLP_ENDPOINT";
 
-    /// <summary>The framework's own meters exported next to the gateway's (all cheap: one histogram record or counter per request).</summary>
-    public static readonly string[] StandardMeters =
-    [
-        "Microsoft.AspNetCore.Hosting",
-        "Microsoft.AspNetCore.Server.Kestrel",
-        "System.Net.Http",
-        "System.Runtime",
-    ];
-
     /// <summary>Headers that are never logged, whatever the allow-list says.</summary>
     private static readonly string[] CredentialHeaders =
         ["X-API-Key", "Authorization", "Proxy-Authorization", "Cookie", "Set-Cookie"];
@@ -55,7 +46,7 @@ internal static class ObservabilityExtensions
                 metrics.AddMeter(GatewayMetrics.MeterName);
                 if (options.StandardMeters)
                 {
-                    metrics.AddMeter(StandardMeters);
+                    metrics.AddMeter(options.StandardMeterNames.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
                 }
 
                 metrics.AddPrometheusExporter(static exporter => exporter.ScrapeResponseCacheDurationMilliseconds = 0);
@@ -141,7 +132,7 @@ internal static class ObservabilityExtensions
             logging.CombineLogs = true;
             logging.RequestHeaders.Clear();
             logging.ResponseHeaders.Clear();
-            foreach (var header in body.Headers)
+            foreach (var header in body.Headers.Length == 0 ? BodyLoggingOptions.DefaultHeaders : body.Headers)
             {
                 if (!IsCredential(header))
                 {

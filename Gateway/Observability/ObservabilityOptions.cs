@@ -5,8 +5,11 @@ internal sealed class ObservabilityOptions
 {
     public const string Section = "Gateway:Observability";
 
-    /// <summary>Exports the framework's own meters (ASP.NET Core hosting, Kestrel, HttpClient, runtime) at <c>/metrics</c>.</summary>
+    /// <summary>Exports the framework's own meters named in <see cref="StandardMeterNames"/> at <c>/metrics</c>.</summary>
     public bool StandardMeters { get; set; } = true;
+
+    /// <summary>Comma-separated names of the framework meters exported when <see cref="StandardMeters"/> is on.</summary>
+    public string StandardMeterNames { get; set; } = "Microsoft.AspNetCore.Hosting,Microsoft.AspNetCore.Server.Kestrel,System.Net.Http,System.Runtime";
 
     /// <summary>Adds a <c>Server-Timing</c> header (gateway and upstream time) to every response.</summary>
     public bool ServerTiming { get; set; } = true;
@@ -30,7 +33,13 @@ internal sealed class BodyLoggingOptions
     /// <summary>Most bytes of each body written to the log.</summary>
     public int MaxBodyBytes { get; set; } = 4096;
 
-    /// <summary>Headers whose values are logged; every other header is logged as <c>[Redacted]</c>. Credentials are redacted even if listed.</summary>
-    public string[] Headers { get; set; } =
+    /// <summary>
+    /// Headers whose values are logged; every other header is logged as <c>[Redacted]</c>. Credentials are redacted even if
+    /// listed. Empty: <see cref="DefaultHeaders"/>.
+    /// </summary>
+    public string[] Headers { get; set; } = [];
+
+    /// <summary>The headers logged when <see cref="Headers"/> is empty.</summary>
+    public static readonly string[] DefaultHeaders =
         ["Accept", "Content-Type", "Content-Length", "User-Agent", "X-Request-ID", "traceparent", "Cache-Control", "Location", "Retry-After"];
 }
