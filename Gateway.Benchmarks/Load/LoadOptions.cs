@@ -22,7 +22,7 @@ internal sealed record LoadOptions
           --warmup-curve          also measure time to steady throughput after a cold start on one core (gateway, yarp)
           --warmup-curve-seconds  length of each warm-up curve (60; quick 10)
           --out DIR               where load-results.json and load-results.md go (artifacts/load)
-          --gateway-dll PATH      the gateway to run (Gateway.dll next to this program)
+          --gateway-dll PATH      the gateway to run: Gateway.dll (next to this program by default) or a native AOT executable
           --proxy-log-level L     minimum log level of both proxies (Warning); 'default' keeps their own configuration
           --quick                 a few seconds in all, for a smoke run; exits non-zero on any error
         """;

@@ -53,9 +53,11 @@ internal sealed class ProxyProcess : IDisposable
 
     public static ProxyProcess Start(string name, string assemblyPath, IEnumerable<string> arguments, IReadOnlyDictionary<string, string> environment, int port, int? cpu)
     {
-        var args = new List<string> { assemblyPath };
+        // A .dll runs on the dotnet host; anything else is a native (AOT-published) executable and runs as it is.
+        var native = !assemblyPath.EndsWith(".dll", StringComparison.OrdinalIgnoreCase);
+        var args = native ? new List<string>() : new List<string> { assemblyPath };
         args.AddRange(arguments);
-        var fileName = DotnetHost;
+        var fileName = native ? assemblyPath : DotnetHost;
         if (cpu is { } pinned)
         {
             (fileName, args) = CpuPinning.Wrap(fileName, args, pinned);

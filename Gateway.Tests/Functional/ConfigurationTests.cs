@@ -103,9 +103,11 @@ public sealed class ConfigurationTests
             new Dictionary<string, string?> { ["MAX_REQUEST_BODY_BYTES"] = null });
 
         using var atLimit = GatewayHost.Request(HttpMethod.Post, "/api/airtable/upload");
+        atLimit.Headers.ExpectContinue = true;
         atLimit.Content = new ByteArrayContent(new byte[10 * 1024 * 1024]);
         using var accepted = await gateway.SendAsync(atLimit);
         using var overLimit = GatewayHost.Request(HttpMethod.Post, "/api/airtable/upload");
+        overLimit.Headers.ExpectContinue = true; // the gateway answers 413 without reading the body
         overLimit.Content = new ByteArrayContent(new byte[(10 * 1024 * 1024) + 1]);
         using var refused = await gateway.SendAsync(overLimit);
 

@@ -100,6 +100,45 @@ public sealed class CorsTests
         Assert.Equal("http://localhost:3000", Header(response, "Access-Control-Allow-Origin"));
     }
 
+    [Fact]
+    public async Task WildcardOrigins_NeverCombinedWithCredentials()
+    {
+        var settings = GatewayHost.DefaultSettings(null, null, null);
+        settings["CORS_ORIGINS"] = "*";
+        Microsoft.AspNetCore.Builder.WebApplication? app = null;
+        try
+        {
+            app = Program.CreateApp(GatewayHost.Arguments(settings));
+            await app.StartAsync().WithTimeout();
+        }
+        catch (Exception ex) when (ex.Message.Contains("CORS", StringComparison.OrdinalIgnoreCase))
+        {
+            // Refusing a wildcard at start-up is one acceptable answer.
+            if (app is not null)
+            {
+                await app.DisposeAsync();
+            }
+
+            return;
+        }
+
+        try
+        {
+            using var client = new HttpClient { BaseAddress = new Uri(app.Urls.First()) };
+            using var request = new HttpRequestMessage(HttpMethod.Options, "/api/chat");
+            request.Headers.Add("Origin", "http://anywhere.example");
+            request.Headers.Add("Access-Control-Request-Method", "POST");
+            using var response = await client.SendAsync(request).WithTimeout();
+
+            AssertNoWildcardWithCredentials(response);
+        }
+        finally
+        {
+            await app.StopAsync();
+            await app.DisposeAsync();
+        }
+    }
+
     private static void AssertNoWildcardWithCredentials(HttpResponseMessage response)
     {
         if (Header(response, "Access-Control-Allow-Credentials") == "true")

@@ -239,6 +239,7 @@ public sealed class ForwardingBodyTests
             new Dictionary<string, string?> { ["MAX_REQUEST_BODY_BYTES"] = "1024" });
 
         using var request = GatewayHost.Request(HttpMethod.Post, "/api/airtable/upload");
+        request.Headers.ExpectContinue = true; // a 413 may come before the body is read
         request.Content = new ByteArrayContent(Bodies.Random(size, seed: size));
         using var response = await gateway.SendAsync(request);
 
@@ -286,6 +287,29 @@ public sealed class ForwardingBodyTests
         }
 
         Assert.Equal(0, airtable.ContactCount);
+    }
+
+    [Fact]
+    public async Task Forward_ChunkedBodyOverLimitArrivingInPieces_Returns413_UpstreamNeverGetsACompleteBody()
+    {
+        await using var airtable = await FakeUpstream.StartAsync();
+        await using var gateway = await GatewayHost.StartAtAsync(airtable.Url, null, null,
+            new Dictionary<string, string?> { ["MAX_REQUEST_BODY_BYTES"] = "1024" });
+
+        using var request = GatewayHost.Request(HttpMethod.Post, "/api/airtable/upload");
+        request.Content = new PacedContent(Bodies.Random(1500, seed: 8), 3, TimeSpan.FromMilliseconds(150));
+        using var response = await gateway.SendAsync(request);
+
+        // A body of unknown length is streamed, never held: the upstream may have seen its start, but the
+        // gateway cuts the upstream request as the limit is crossed, so no complete request ever reaches it.
+        await Problem.AssertAsync(response, 413);
+        if (airtable.ContactCount > 0)
+        {
+            var cut = await airtable.NextAbortAsync();
+            Assert.True(cut.Body.Length <= 1024, $"the upstream received {cut.Body.Length} bytes");
+        }
+
+        Assert.DoesNotContain(airtable.Requests, r => r.Body.Length == 1500);
     }
 
     [Fact]

@@ -93,7 +93,7 @@ public sealed class HealthTests
     [Fact]
     public async Task Probes_RunConcurrently()
     {
-        var delay = TimeSpan.FromSeconds(1.5);
+        var delay = TimeSpan.FromSeconds(2);
         await using var airtable = await FakeUpstream.StartAsync(Health(200, delay));
         await using var mcp = await FakeUpstream.StartAsync(Health(200, delay));
         await using var llm = await FakeUpstream.StartAsync(Health(200, delay));
@@ -106,8 +106,8 @@ public sealed class HealthTests
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("healthy", (await ReadJsonAsync(response)).GetProperty("status").GetString());
-        // Sequential probes would take 4.5 s; concurrent ones about 1.5 s.
-        Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(3.5), $"health took {stopwatch.Elapsed.TotalSeconds:F2} s");
+        // Sequential probes would take 6 s; concurrent ones about 2 s.
+        Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(4.5), $"health took {stopwatch.Elapsed.TotalSeconds:F2} s");
     }
 
     [Fact]
@@ -130,7 +130,7 @@ public sealed class HealthTests
         var mcpService = ServicesByName(json)["mcp-server"];
         Assert.NotEqual("healthy", mcpService.GetProperty("status").GetString());
         Assert.False(string.IsNullOrWhiteSpace(mcpService.GetProperty("error").GetString()));
-        Assert.InRange(stopwatch.Elapsed, TimeSpan.FromSeconds(0.9), TimeSpan.FromSeconds(3.5));
+        Assert.InRange(stopwatch.Elapsed, TimeSpan.FromSeconds(0.9), TimeSpan.FromSeconds(4.5));
     }
 
     [Fact]
@@ -156,6 +156,29 @@ public sealed class HealthTests
         {
             Assert.Equal(1, upstream.Requests.Count(r => r.RawTarget == "/health"));
         }
+    }
+
+    [Fact]
+    public async Task Answer_NeverFromARoundOlderThanTwoSeconds()
+    {
+        var llmStatus = 200;
+        await using var airtable = await FakeUpstream.StartAsync(Health(200));
+        await using var mcp = await FakeUpstream.StartAsync(Health(200));
+        await using var llm = await FakeUpstream.StartAsync((context, record) => Health(Volatile.Read(ref llmStatus))(context, record));
+        await using var gateway = await GatewayHost.StartAsync(airtable, llm, mcp);
+
+        using (var before = await gateway.GetAsync("/api/health", withKey: false))
+        {
+            Assert.Equal("healthy", (await ReadJsonAsync(before)).GetProperty("status").GetString());
+        }
+
+        Volatile.Write(ref llmStatus, 500);
+        await Task.Delay(TimeSpan.FromSeconds(2.2)); // let any cached round age past the contract's 2 s
+
+        using var after = await gateway.GetAsync("/api/health", withKey: false);
+        var json = await ReadJsonAsync(after);
+        Assert.Equal("degraded", json.GetProperty("status").GetString());
+        Assert.Equal("unhealthy", ServicesByName(json)["llm-orchestrator"].GetProperty("status").GetString());
     }
 
     private static Func<HttpContext, RecordedRequest, Task> Health(int status, TimeSpan delay = default) =>

@@ -79,6 +79,21 @@ public sealed class RequestIdTests
     }
 
     [Fact]
+    public async Task RepeatedClientIdHeader_ReplacedWithOneGeneratedId()
+    {
+        await using var airtable = await FakeUpstream.StartAsync();
+        await using var gateway = await GatewayHost.StartAsync(airtable);
+
+        var response = await RawConnection.SendAsync(gateway.Port,
+            $"GET /api/airtable/x HTTP/1.1\r\nHost: gw\r\nX-API-Key: {GatewayHost.ApiKey}\r\nX-Request-ID: first\r\nX-Request-ID: second\r\nConnection: close\r\n\r\n");
+
+        Assert.Equal(200, response.Status);
+        var returned = Assert.Single(response.Values("X-Request-ID"));
+        Assert.Matches(IdPattern, returned);
+        Assert.Equal([returned], Assert.Single(airtable.Requests).Headers["X-Request-ID"]);
+    }
+
+    [Fact]
     public async Task NoClientId_GeneratedIdsAreUniqueAndSentUpstream()
     {
         await using var airtable = await FakeUpstream.StartAsync();
@@ -110,6 +125,21 @@ public sealed class RequestIdTests
 
         var problem = await Problem.AssertAsync(response, status);
         Assert.Equal("trace-me-123", problem.GetProperty("requestId").GetString());
+    }
+
+    [Theory]
+    [InlineData("/api/tools", false, 401)]
+    [InlineData("/nope", true, 404)]
+    public async Task MalformedClientId_ReplacedOnGatewayErrors(string path, bool withKey, int status)
+    {
+        await using var gateway = await GatewayHost.StartAsync();
+
+        var response = await SendRawAsync(gateway, path, "bad id/" + new string('x', 130), withKey);
+
+        Assert.Equal(status, response.Status);
+        var returned = response.Header("X-Request-ID");
+        Assert.Matches(IdPattern, returned);
+        Assert.Contains($"\"requestId\":\"{returned}\"", response.BodyText.Replace(" ", "", StringComparison.Ordinal), StringComparison.Ordinal);
     }
 
     [Fact]

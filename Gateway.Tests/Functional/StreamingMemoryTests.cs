@@ -18,8 +18,14 @@ public sealed class StreamingMemoryTests
     [Fact]
     public async Task Forward_300MegabyteResponse_StreamsWithFlatMemory()
     {
-        await using var airtable = await FakeUpstream.StartAsync(async (context, _) =>
+        await using var airtable = await FakeUpstream.StartAsync(async (context, record) =>
         {
+            if (record.RawTarget != "/export/big")
+            {
+                await FakeUpstream.Respond(200, "warm")(context, record);
+                return;
+            }
+
             context.Response.ContentType = "application/octet-stream";
             var chunk = new byte[64 * 1024];
             new Random(1).NextBytes(chunk);

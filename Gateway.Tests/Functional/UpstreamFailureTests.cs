@@ -37,6 +37,21 @@ public sealed class UpstreamFailureTests
         Assert.True(airtable.ContactCount >= 1);
     }
 
+    [Theory]
+    [InlineData("POST", "/api/chat", """{"message":"hi"}""")]
+    [InlineData("POST", "/api/airtable/bases/app1/records", """{"fields":{}}""")]
+    [InlineData("PATCH", "/api/airtable/bases/app1/records/rec1", """{"fields":{}}""")]
+    public async Task Forward_NonIdempotentRequestResetBeforeHeaders_NotReplayed(string method, string path, string json)
+    {
+        await using var upstream = await FakeUpstream.StartAsync(FakeUpstream.AbortBeforeHeaders());
+        await using var gateway = await GatewayHost.StartAsync(upstream, upstream);
+
+        using var response = await gateway.SendAsync(new HttpMethod(method), path, json: json);
+
+        await Problem.AssertAsync(response, 502);
+        Assert.Equal(1, upstream.ContactCount);
+    }
+
     [Fact]
     public async Task Forward_UpstreamClosesWithoutAnswer_Returns502()
     {
@@ -147,11 +162,30 @@ public sealed class UpstreamFailureTests
         await airtable.NextAbortAsync();
     }
 
+    [Fact]
+    public async Task ClientDisconnectsMidUpload_UpstreamRequestAborted()
+    {
+        await using var airtable = await FakeUpstream.StartAsync();
+        await using var gateway = await GatewayHost.StartAsync(airtable);
+
+        using var connection = await RawConnection.ConnectAsync(gateway.Port);
+        await connection.WriteAsync(
+            $"POST /api/airtable/upload HTTP/1.1\r\nHost: gw\r\nX-API-Key: {GatewayHost.ApiKey}\r\nContent-Length: 100000\r\n\r\n",
+            new byte[1000]);
+        await airtable.NextContactAsync();
+        connection.Abort();
+
+        var aborted = await airtable.NextAbortAsync();
+        Assert.Equal("POST", aborted.Method);
+        Assert.True(aborted.Body.Length < 100_000);
+    }
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
     public async Task UpstreamFailsMidBody_ClientSeesIncompleteBody(bool withContentLength)
     {
+        var clientHasFirstBytes = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var airtable = await FakeUpstream.StartAsync(async (context, _) =>
         {
             if (withContentLength)
@@ -159,22 +193,25 @@ public sealed class UpstreamFailureTests
                 context.Response.ContentLength = 100_000;
             }
 
-            await context.Response.Body.WriteAsync(new byte[10_000]);
+            await context.Response.WriteAsync("first-part;");
             await context.Response.Body.FlushAsync();
+            await clientHasFirstBytes.Task.WithTimeout();
             context.Abort();
         });
         await using var gateway = await GatewayHost.StartAsync(airtable);
 
         using var connection = await RawConnection.ConnectAsync(gateway.Port);
         await connection.WriteAsync($"GET /api/airtable/export HTTP/1.1\r\nHost: gw\r\nX-API-Key: {GatewayHost.ApiKey}\r\nConnection: close\r\n\r\n");
+        await connection.ReadUntilAsync("first-part;");
+        clientHasFirstBytes.SetResult();
         var response = RawResponse.Parse(await connection.ReadToEndAsync());
 
         Assert.Equal(200, response.Status);
         var lengthHeader = response.Header("Content-Length");
         if (lengthHeader is not null)
         {
-            Assert.True(response.Body.Length < long.Parse(lengthHeader, System.Globalization.CultureInfo.InvariantCulture),
-                $"got all {response.Body.Length} bytes announced by Content-Length");
+            Assert.Equal("100000", lengthHeader);
+            Assert.True(response.Body.Length < 100_000, $"got all {response.Body.Length} bytes announced by Content-Length");
         }
         else
         {
@@ -186,10 +223,12 @@ public sealed class UpstreamFailureTests
     [Fact]
     public async Task UpstreamFailsMidBody_HttpClientReaderThrows()
     {
+        var clientHasFirstBytes = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var airtable = await FakeUpstream.StartAsync(async (context, _) =>
         {
-            await context.Response.Body.WriteAsync(new byte[10_000]);
+            await context.Response.WriteAsync("first-part;");
             await context.Response.Body.FlushAsync();
+            await clientHasFirstBytes.Task.WithTimeout();
             context.Abort();
         });
         await using var gateway = await GatewayHost.StartAsync(airtable);
@@ -197,8 +236,12 @@ public sealed class UpstreamFailureTests
         using var response = await gateway.SendAsync(
             GatewayHost.Request(HttpMethod.Get, "/api/airtable/export"), HttpCompletionOption.ResponseHeadersRead);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        await using var stream = await response.Content.ReadAsStreamAsync();
+        var first = new byte["first-part;".Length];
+        await stream.ReadExactlyAsync(first).AsTask().WithTimeout();
+        clientHasFirstBytes.SetResult();
 
-        var error = await Record.ExceptionAsync(() => response.Content.ReadAsByteArrayAsync().WithTimeout());
+        var error = await Record.ExceptionAsync(() => stream.CopyToAsync(Stream.Null).WithTimeout());
         Assert.True(error is IOException or HttpRequestException, $"body read ended with {error?.GetType().Name ?? "no error"}");
     }
 }

@@ -20,6 +20,7 @@ internal sealed class FakeUpstream : IAsyncDisposable
     private readonly ConcurrentQueue<RecordedRequest> _requests = new();
     private readonly Channel<RecordedRequest> _received = Channel.CreateUnbounded<RecordedRequest>();
     private readonly Channel<RecordedRequest> _aborted = Channel.CreateUnbounded<RecordedRequest>();
+    private readonly Channel<RecordedRequest> _contacted = Channel.CreateUnbounded<RecordedRequest>();
     private readonly CancellationTokenSource _stopping = new();
     private int _contacts;
 
@@ -71,7 +72,14 @@ internal sealed class FakeUpstream : IAsyncDisposable
     public async Task<RecordedRequest> NextRequestAsync() =>
         await _received.Reader.ReadAsync().AsTask().WithTimeout();
 
-    /// <summary>Waits until a request's <c>RequestAborted</c> fires while its handler is running.</summary>
+    /// <summary>Waits for the next request's headers (before its body is read).</summary>
+    public async Task<RecordedRequest> NextContactAsync() =>
+        await _contacted.Reader.ReadAsync().AsTask().WithTimeout();
+
+    /// <summary>
+    /// Waits until a request is aborted while being handled: its <c>RequestAborted</c> fired, or its
+    /// body ended early. A request may be reported twice (once for each).
+    /// </summary>
     public async Task<RecordedRequest> NextAbortAsync() =>
         await _aborted.Reader.ReadAsync().AsTask().WithTimeout();
 
@@ -101,6 +109,7 @@ internal sealed class FakeUpstream : IAsyncDisposable
                 channel.Writer.TryWrite(request);
             },
             (_aborted, record));
+        _contacted.Writer.TryWrite(record);
 
         if (ReadBodyBeforeHandler)
         {
@@ -111,9 +120,12 @@ internal sealed class FakeUpstream : IAsyncDisposable
             }
             catch (Exception ex) when (ex is IOException or OperationCanceledException or BadHttpRequestException)
             {
+                // The request was cut off mid-body: the sender went away, whichever of the body
+                // read and RequestAborted notices it first.
                 record.Body = buffer.ToArray();
                 _requests.Enqueue(record);
                 _received.Writer.TryWrite(record);
+                _aborted.Writer.TryWrite(record);
                 return;
             }
 

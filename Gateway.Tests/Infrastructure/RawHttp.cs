@@ -148,6 +148,36 @@ internal sealed class RawConnection : IDisposable
         return _received.ToArray();
     }
 
+    /// <summary>Reads one response framed by Content-Length or chunked encoding, leaving the connection open.</summary>
+    public async Task<RawResponse> ReadResponseAsync()
+    {
+        var head = await ReadUntilAsync("\r\n\r\n");
+        var headEnd = RawResponse.IndexOf(head, "\r\n\r\n"u8, 0) + 4;
+        var parsed = RawResponse.Parse(head[..headEnd]);
+        var length = parsed.Header("Content-Length");
+        if (length is not null)
+        {
+            var total = headEnd + int.Parse(length, System.Globalization.CultureInfo.InvariantCulture);
+            var buffer = new byte[16 * 1024];
+            while (_received.Length < total)
+            {
+                var read = await _stream.ReadAsync(buffer).AsTask().WithTimeout();
+                if (read == 0)
+                {
+                    break;
+                }
+
+                _received.Write(buffer, 0, read);
+            }
+        }
+        else if (parsed.Header("Transfer-Encoding") is not null)
+        {
+            await ReadUntilAsync("0\r\n\r\n");
+        }
+
+        return RawResponse.Parse(_received.ToArray());
+    }
+
     /// <summary>Reads until the peer closes (or resets) the connection; returns everything received.</summary>
     public async Task<byte[]> ReadToEndAsync()
     {

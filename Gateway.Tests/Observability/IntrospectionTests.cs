@@ -153,6 +153,9 @@ public sealed class IntrospectionTests
         Assert.Equal(12, options.GetProperty("Gateway:Forwarding").GetProperty("TimeoutSeconds").GetDouble());
         Assert.Equal(gateway.Settings["AIRTABLE_GATEWAY_URL"], options.GetProperty("Gateway:Services").GetProperty("AirtableGateway").GetProperty("Url").GetString());
         Assert.True(options.TryGetProperty("Gateway:Observability", out _));
+        var configured = root.GetProperty("configured");
+        Assert.Equal("12", configured.GetProperty("Gateway:Forwarding:TimeoutSeconds").GetString());
+        Assert.Equal("***", configured.GetProperty("Gateway:Auth:ApiKey").GetString());
 
         // Same configuration, same hash.
         using var again = await GetJsonAsync(gateway, "/_gateway/config");

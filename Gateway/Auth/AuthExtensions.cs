@@ -6,7 +6,7 @@ internal static class AuthExtensions
 {
     public static IServiceCollection AddGatewayAuth(this IServiceCollection services)
     {
-        services.AddValidatedOptions<AuthOptions, AuthOptionsValidator>(AuthOptions.Section);
+        services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.Section).ValidateWith<AuthOptions, AuthOptionsValidator>();
         services.AddSingleton<ApiKeyAuthenticator>();
         return services;
     }

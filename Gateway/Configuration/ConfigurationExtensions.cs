@@ -1,3 +1,5 @@
+using System.Diagnostics.CodeAnalysis;
+
 namespace PyAirtable.Gateway.Configuration;
 
 internal static class ConfigurationExtensions
@@ -17,12 +19,16 @@ internal static class ConfigurationExtensions
         return builder;
     }
 
-    /// <summary>Binds <typeparamref name="TOptions"/> to <paramref name="section"/> and validates it when the host starts.</summary>
-    public static OptionsBuilder<TOptions> AddValidatedOptions<TOptions, TValidator>(this IServiceCollection services, string section)
+    /// <summary>
+    /// Validates <typeparamref name="TOptions"/> with <typeparamref name="TValidator"/> when the host starts. Call it on
+    /// <c>services.AddOptions&lt;T&gt;().BindConfiguration(T.Section)</c> written with the concrete type, so the
+    /// configuration binding source generator binds it without reflection (native AOT).
+    /// </summary>
+    public static OptionsBuilder<TOptions> ValidateWith<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)] TOptions, [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TValidator>(this OptionsBuilder<TOptions> options)
         where TOptions : class
         where TValidator : class, IValidateOptions<TOptions>
     {
-        services.AddSingleton<IValidateOptions<TOptions>, TValidator>();
-        return services.AddOptions<TOptions>().BindConfiguration(section).ValidateOnStart();
+        options.Services.AddSingleton<IValidateOptions<TOptions>, TValidator>();
+        return options.ValidateOnStart();
     }
 }

@@ -6,6 +6,10 @@ namespace PyAirtable.Gateway.Configuration;
 /// </summary>
 internal static class FlatEnvironmentNames
 {
+    private static bool IsNumber(string value, bool whole) => whole
+        ? long.TryParse(value, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out _)
+        : double.TryParse(value, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out _);
+
     /// <summary>Flat name to hierarchical configuration key.</summary>
     public static readonly IReadOnlyDictionary<string, string> Map = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
     {
@@ -26,6 +30,17 @@ internal static class FlatEnvironmentNames
         ["LOG_FORMAT"] = "Logging:Console:FormatterName",
     };
 
+    /// <summary>Flat names whose value must be a number: whole (<c>true</c>) or not.</summary>
+    private static readonly Dictionary<string, bool> Numbers = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["HEALTH_CHECK_TIMEOUT"] = false,
+        ["UPSTREAM_TIMEOUT"] = false,
+        ["DRAIN_TIMEOUT"] = false,
+        ["MAX_REQUEST_BODY_BYTES"] = true,
+        ["RATE_LIMIT_PER_MINUTE"] = true,
+        ["CHAT_RATE_LIMIT_PER_MINUTE"] = true,
+    };
+
     /// <summary>The flat name that sets <paramref name="key"/>, for error messages; the key itself when none does.</summary>
     public static string Describe(string key)
     {
@@ -44,15 +59,24 @@ internal static class FlatEnvironmentNames
     public static Dictionary<string, string?> Translate(IConfiguration configuration)
     {
         var values = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        List<string>? errors = null;
         foreach (var (flat, key) in Map)
         {
             var value = configuration[flat];
-            if (value is not null)
+            if (value is null)
             {
-                values[key] = value;
+                continue;
             }
+
+            if (Numbers.TryGetValue(flat, out var whole) && !IsNumber(value, whole))
+            {
+                (errors ??= []).Add($"{flat} ({key}) must be {(whole ? "a whole number" : "a number")} (got '{value}').");
+                continue;
+            }
+
+            values[key] = value;
         }
 
-        return values;
+        return errors is null ? values : throw new OptionsValidationException(string.Join(", ", errors), typeof(string), errors);
     }
 }

@@ -36,7 +36,8 @@ internal static class HostingExtensions
         builder.Services.AddOptions<KestrelServerOptions>().Configure<IOptions<ForwardingOptions>>(static (kestrel, forwarding) =>
             kestrel.Limits.MaxRequestBodySize = forwarding.Value.MaxRequestBodyBytes * 8 + 65536);
 
-        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
+        // Off entirely: at any level the hosting layer would open a log scope and an Activity for every request.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
         builder.Logging.AddFilter("Microsoft.AspNetCore.Routing", LogLevel.Warning);
 
         // Polly reports every pipeline execution at Information; circuit transitions stay visible at Warning.

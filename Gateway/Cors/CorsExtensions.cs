@@ -10,7 +10,7 @@ internal static class CorsExtensions
     /// <summary>The allowlist as the default CORS policy; credentials only with named origins, never with <c>*</c>.</summary>
     public static IServiceCollection AddGatewayCors(this IServiceCollection services)
     {
-        services.AddValidatedOptions<GatewayCorsOptions, GatewayCorsOptionsValidator>(GatewayCorsOptions.Section);
+        services.AddOptions<GatewayCorsOptions>().BindConfiguration(GatewayCorsOptions.Section).ValidateWith<GatewayCorsOptions, GatewayCorsOptionsValidator>();
         services.AddCors();
         services.AddOptions<CorsOptions>().Configure<IOptions<GatewayCorsOptions>>(static (cors, gateway) =>
             cors.AddDefaultPolicy(policy =>

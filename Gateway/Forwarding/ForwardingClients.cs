@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using Microsoft.Extensions.Http.Resilience;
 using Polly;
@@ -12,6 +13,9 @@ internal static class ForwardingClients
 {
     public const string HealthClientName = "health";
 
+    /// <summary>The instance a request is for (its authority), set by the forwarder: one circuit breaker per key.</summary>
+    public static readonly HttpRequestOptionsKey<string> InstanceKey = new("PyAirtable.Gateway.Instance");
+
     public static string ForwarderClientName(string service) => "forward:" + service;
 
     /// <summary>
@@ -21,11 +25,11 @@ internal static class ForwardingClients
     /// </summary>
     public static IServiceCollection AddGatewayForwarding(this IServiceCollection services)
     {
-        services.AddValidatedOptions<ForwardingOptions, ForwardingOptionsValidator>(ForwardingOptions.Section);
-        services.AddValidatedOptions<CircuitBreakerOptions, CircuitBreakerOptionsValidator>(CircuitBreakerOptions.Section);
-        services.AddValidatedOptions<ServicesOptions, ServicesOptionsValidator>(ServicesOptions.Section);
-        services.AddValidatedOptions<LoadBalancingOptions, LoadBalancingOptionsValidator>(LoadBalancingOptions.Section);
-        services.AddValidatedOptions<RetryOptions, RetryOptionsValidator>(RetryOptions.Section);
+        services.AddOptions<ForwardingOptions>().BindConfiguration(ForwardingOptions.Section).ValidateWith<ForwardingOptions, ForwardingOptionsValidator>();
+        services.AddOptions<CircuitBreakerOptions>().BindConfiguration(CircuitBreakerOptions.Section).ValidateWith<CircuitBreakerOptions, CircuitBreakerOptionsValidator>();
+        services.AddOptions<ServicesOptions>().BindConfiguration(ServicesOptions.Section).ValidateWith<ServicesOptions, ServicesOptionsValidator>();
+        services.AddOptions<LoadBalancingOptions>().BindConfiguration(LoadBalancingOptions.Section).ValidateWith<LoadBalancingOptions, LoadBalancingOptionsValidator>();
+        services.AddOptions<RetryOptions>().BindConfiguration(RetryOptions.Section).ValidateWith<RetryOptions, RetryOptionsValidator>();
         services.AddSingleton<InstanceDirectory>();
 
         foreach (var service in UpstreamServices.Names)
@@ -46,31 +50,12 @@ internal static class ForwardingClients
                 // One breaker per instance (pipelines are selected by authority); each reports its state to the balancer.
                 var directory = context.ServiceProvider.GetRequiredService<InstanceDirectory>();
 
-                pipeline.AddCircuitBreaker(new HttpCircuitBreakerStrategyOptions
-                {
-                    FailureRatio = 1.0,
-                    MinimumThroughput = options.FailureThreshold,
-                    SamplingDuration = TimeSpan.FromSeconds(options.SamplingSeconds),
-                    BreakDuration = TimeSpan.FromSeconds(options.BreakSeconds),
-                    ShouldHandle = static args => UpstreamFailures.Counts(args.Outcome, args.Context.CancellationToken),
-                    OnOpened = args =>
-                    {
-                        var duration = args.BreakDuration;
-                        directory.Update(args.Context.GetRequestMessage()?.RequestUri, instance => instance.CircuitOpened(duration));
-                        return default;
-                    },
-                    OnHalfOpened = args =>
-                    {
-                        directory.Update(args.Context.GetRequestMessage()?.RequestUri, static instance => instance.CircuitHalfOpened());
-                        return default;
-                    },
-                    OnClosed = args =>
-                    {
-                        directory.Update(args.Context.GetRequestMessage()?.RequestUri, static instance => instance.CircuitClosed());
-                        return default;
-                    },
-                });
-            }).SelectPipelineByAuthority();
+                var threshold = options.FailureThreshold;
+                var breakDuration = TimeSpan.FromSeconds(options.BreakSeconds);
+                AddBreaker(pipeline, strategy => new ConsecutiveFailuresCircuitBreaker(threshold, breakDuration, strategy.TimeProvider, (uri, state, duration) =>
+                    directory.Update(uri, instance => instance.CircuitChanged(state, duration))));
+            }).SelectPipelineBy(static _ => static request =>
+                request.Options.TryGetValue(InstanceKey, out var key) ? key : UpstreamInstance.AuthorityOf(request.RequestUri!));
 
             client.AddHttpMessageHandler(static sp =>
                 new UpstreamTimeoutHandler(TimeSpan.FromSeconds(sp.GetRequiredService<IOptions<ForwardingOptions>>().Value.TimeoutSeconds)));
@@ -86,6 +71,11 @@ internal static class ForwardingClients
         services.AddSingleton<HttpForwarder>();
         return services;
     }
+
+    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "Polly validates the options' data annotations; the breaker's options declare none beyond Polly's own, which are kept.")]
+    [DynamicDependency(DynamicallyAccessedMemberTypes.All, typeof(ConsecutiveFailuresCircuitBreakerOptions))]
+    private static void AddBreaker(ResiliencePipelineBuilder<HttpResponseMessage> pipeline, Func<StrategyBuilderContext, ResilienceStrategy<HttpResponseMessage>> create) =>
+        pipeline.AddStrategy(create, new ConsecutiveFailuresCircuitBreakerOptions());
 
     private static SocketsHttpHandler CreateHandler(ForwardingOptions options) => new()
     {

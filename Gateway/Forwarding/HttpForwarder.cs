@@ -31,6 +31,8 @@ internal sealed partial class HttpForwarder
     private static readonly FrozenSet<string> ResponseSkip =
         HeaderRules.HopByHop.Concat(HeaderRules.ResponseOwnedByGateway).ToFrozenSet(StringComparer.OrdinalIgnoreCase);
 
+    private const int LargeRead = 64 * 1024;
+
     private readonly UpstreamServices _services;
     private readonly ILogger<HttpForwarder> _logger;
     private readonly long _maxBodyBytes;
@@ -152,7 +154,7 @@ internal sealed partial class HttpForwarder
                 instance.Acquire();
                 try
                 {
-                    sent = new SendOutcome(await service.Invoker.SendAsync(CreateMessage(context, route, url, content), aborted), instance, null, 0);
+                    sent = new SendOutcome(await service.Invoker.SendAsync(CreateMessage(context, route, url, content, instance), aborted), instance, null, 0);
                 }
                 catch (Exception ex)
                 {
@@ -205,7 +207,7 @@ internal sealed partial class HttpForwarder
     }
 
     /// <summary>The upstream request for one attempt: same method, <paramref name="url"/>, the headers that may cross.</summary>
-    internal HttpRequestMessage CreateMessage(HttpContext context, GatewayRoute route, string url, HttpContent? content)
+    internal HttpRequestMessage CreateMessage(HttpContext context, GatewayRoute route, string url, HttpContent? content, UpstreamInstance? instance = null)
     {
         var message = new HttpRequestMessage(HttpMethod.Parse(context.Request.Method), new Uri(url, RawUri))
         {
@@ -215,6 +217,11 @@ internal sealed partial class HttpForwarder
         };
         CopyRequestHeaders(context, message, content);
         RequestTelemetry.PropagateTrace(message);
+        if (instance is not null)
+        {
+            message.Options.Set(ForwardingClients.InstanceKey, instance.Authority);
+        }
+
         if (_routeTimeouts is not null && _routeTimeouts.TryGetValue(route, out var timeout))
         {
             message.Options.Set(UpstreamTimeoutHandler.RouteTimeout, timeout);
@@ -250,9 +257,13 @@ internal sealed partial class HttpForwarder
             }
 
             var stream = await upstream.Content.ReadAsStreamAsync(aborted);
+
+            // Small bodies fit Kestrel's own 4 KB blocks; larger ones are read up to 64 KB at a time, so one socket
+            // read and one flush move what the upstream has sent so far.
+            var sizeHint = (int)Math.Clamp(upstream.Content.Headers.ContentLength ?? LargeRead, 0, LargeRead);
             while (true)
             {
-                var memory = writer.GetMemory();
+                var memory = writer.GetMemory(sizeHint);
                 int read;
                 try
                 {

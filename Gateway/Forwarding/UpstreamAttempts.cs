@@ -103,7 +103,7 @@ internal sealed class UpstreamAttempts
         instance.Acquire();
         try
         {
-            var response = await _service.Invoker.SendAsync(_forwarder.CreateMessage(_context, _route, url, _content), cancellationToken);
+            var response = await _service.Invoker.SendAsync(_forwarder.CreateMessage(_context, _route, url, _content, instance), cancellationToken);
             _current = instance;
             return Outcome.FromResult(response);
         }

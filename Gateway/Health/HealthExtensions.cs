@@ -7,7 +7,7 @@ internal static class HealthExtensions
 {
     public static IServiceCollection AddGatewayHealth(this IServiceCollection services)
     {
-        services.AddValidatedOptions<HealthOptions, HealthOptionsValidator>(HealthOptions.Section);
+        services.AddOptions<HealthOptions>().BindConfiguration(HealthOptions.Section).ValidateWith<HealthOptions, HealthOptionsValidator>();
         services.AddSingleton<IValidateOptions<ShutdownOptions>, HealthOptionsValidator>();
         services.AddOptions<ShutdownOptions>().BindConfiguration(ShutdownOptions.Section).ValidateOnStart();
         services.AddOptions<HostOptions>().Configure<IOptions<ShutdownOptions>>(static (host, shutdown) =>

@@ -1,69 +1,115 @@
-using System.Reflection;
+using System.Diagnostics.CodeAnalysis;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization.Metadata;
+using PyAirtable.Gateway.Auth;
+using PyAirtable.Gateway.Cors;
+using PyAirtable.Gateway.Forwarding;
+using PyAirtable.Gateway.Health;
+using PyAirtable.Gateway.Observability;
+using PyAirtable.Gateway.RateLimiting;
+using PyAirtable.Gateway.Resilience;
+using PyAirtable.Gateway.Routing;
 using Microsoft.Extensions.Primitives;
 
 namespace PyAirtable.Gateway.Introspection;
 
 /// <summary>
-/// The gateway's effective configuration for <c>/_gateway/config</c>: every options class the gateway registered
-/// (found in the service collection, so a feature added later shows up without changes here), as bound now, with
-/// secrets masked, plus a hash of that document and the time configuration was last (re)loaded.
+/// The gateway's effective configuration for <c>/_gateway/config</c>: every feature's options as bound now (defaults
+/// included), every key set under <c>Gateway:</c> by any source (so a setting of a feature not listed here still shows),
+/// secrets masked in both, plus a hash of the document and the time configuration was last (re)loaded.
 /// </summary>
 internal sealed class EffectiveConfiguration : IDisposable
 {
     /// <summary>Property names (case-insensitive substrings) whose values are never shown.</summary>
     private static readonly string[] SecretNames = ["key", "secret", "password", "token", "credential", "connectionstring", "redisurl"];
 
-    private static readonly JsonSerializerOptions Json = new() { WriteIndented = false };
-
-    private readonly IServiceProvider _services;
     private readonly IConfiguration _configuration;
-    private readonly Type[] _optionTypes;
+    private readonly (string Section, Func<JsonNode?> Read)[] _options;
     private readonly TimeProvider _time;
     private readonly IDisposable _reloads;
     private DateTimeOffset _lastReload;
 
-    public EffectiveConfiguration(IServiceProvider services, IConfiguration configuration, OptionsCatalog catalog, TimeProvider time)
+    public EffectiveConfiguration(IServiceProvider services, IConfiguration configuration, TimeProvider time)
     {
-        _services = services;
         _configuration = configuration;
-        _optionTypes = catalog.Types;
         _time = time;
         _lastReload = time.GetUtcNow();
         _reloads = ChangeToken.OnChange(configuration.GetReloadToken, () => _lastReload = _time.GetUtcNow());
+        var json = OptionsJsonContext.Default;
+        _options =
+        [
+            View(services, AuthOptions.Section, json.AuthOptions),
+            View(services, ServicesOptions.Section, json.ServicesOptions),
+            View(services, LoadBalancingOptions.Section, json.LoadBalancingOptions),
+            View(services, ForwardingOptions.Section, json.ForwardingOptions),
+            View(services, RetryOptions.Section, json.RetryOptions),
+            View(services, CircuitBreakerOptions.Section, json.CircuitBreakerOptions),
+            View(services, RateLimitOptions.Section, json.RateLimitOptions),
+            View(services, GatewayCorsOptions.Section, json.GatewayCorsOptions),
+            View(services, HealthOptions.Section, json.HealthOptions),
+            View(services, ShutdownOptions.Section, json.ShutdownOptions),
+            View(services, ObservabilityOptions.Section, json.ObservabilityOptions),
+        ];
     }
 
     public DateTimeOffset LastReload => _lastReload;
 
-    /// <summary>The masked document: <c>{"Gateway:Services": {...}, ...}</c> by configuration section.</summary>
+    /// <summary>The masked document: <c>options</c> by section, and <c>configured</c>: every key set under <c>Gateway:</c>.</summary>
     public JsonObject Snapshot()
     {
-        var document = new JsonObject();
-        foreach (var type in _optionTypes)
+        var options = new JsonObject();
+        foreach (var (section, read) in _options)
         {
-            var monitor = _services.GetService(typeof(IOptionsMonitor<>).MakeGenericType(type));
-            var value = monitor?.GetType().GetProperty(nameof(IOptionsMonitor<object>.CurrentValue))?.GetValue(monitor);
-            if (value is null)
-            {
-                continue;
-            }
-
-            var section = type.GetField("Section", BindingFlags.Public | BindingFlags.Static)?.GetValue(null) as string ?? type.Name;
-            document[section] = Mask(JsonSerializer.SerializeToNode(value, type, Json));
+            options[section] = Mask(read());
         }
 
-        return document;
+        var configured = new JsonObject();
+        var keys = new List<KeyValuePair<string, string?>>();
+        foreach (var pair in _configuration.GetSection("Gateway").AsEnumerable())
+        {
+            if (pair.Value is not null)
+            {
+                keys.Add(pair);
+            }
+        }
+
+        keys.Sort(static (a, b) => string.CompareOrdinal(a.Key, b.Key));
+        foreach (var (key, value) in keys)
+        {
+            var leaf = key[(key.LastIndexOf(':') + 1)..];
+            configured[key] = IsSecret(leaf) ? MaskValue(JsonValue.Create(value)) : Mask(JsonValue.Create(value));
+        }
+
+        return new JsonObject { ["options"] = options, ["configured"] = configured };
     }
 
     /// <summary>Where configuration comes from, in order of precedence (last wins).</summary>
-    public IEnumerable<string> Sources() =>
-        _configuration is IConfigurationRoot root ? root.Providers.Select(static p => p.ToString() ?? p.GetType().Name) : [];
+    public IEnumerable<string> Sources()
+    {
+        if (_configuration is not IConfigurationRoot root)
+        {
+            yield break;
+        }
+
+        foreach (var provider in root.Providers)
+        {
+            yield return provider.ToString() ?? provider.GetType().Name;
+        }
+    }
 
     public static string Hash(JsonNode document) =>
-        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(document.ToJsonString(Json))));
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(document.ToJsonString())));
+
+    private static (string, Func<JsonNode?>) View<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)] T>(
+        IServiceProvider services, string section, JsonTypeInfo<T> info)
+        where T : class
+    {
+        var monitor = services.GetRequiredService<IOptionsMonitor<T>>();
+        return (section, () => JsonSerializer.SerializeToNode(monitor.CurrentValue, info));
+    }
 
     /// <summary>Masks, in place, the values of secret-named properties and the user info of URLs.</summary>
     internal static JsonNode? Mask(JsonNode? node)
@@ -145,36 +191,4 @@ internal sealed class EffectiveConfiguration : IDisposable
     }
 
     public void Dispose() => _reloads.Dispose();
-}
-
-/// <summary>The gateway's own options classes, collected from the service collection once it is complete.</summary>
-internal sealed class OptionsCatalog
-{
-    private readonly IServiceCollection _services;
-    private Type[]? _types;
-
-    public OptionsCatalog(IServiceCollection services) => _services = services;
-
-    public Type[] Types => _types ??= Collect(_services);
-
-    private static Type[] Collect(IServiceCollection services)
-    {
-        var assembly = typeof(OptionsCatalog).Assembly;
-        var types = new List<Type>();
-        foreach (var descriptor in services)
-        {
-            var service = descriptor.ServiceType;
-            if (service.IsGenericType
-                && (service.GetGenericTypeDefinition() == typeof(IConfigureOptions<>) || service.GetGenericTypeDefinition() == typeof(IOptionsChangeTokenSource<>))
-                && service.GetGenericArguments()[0] is { } type
-                && type.Assembly == assembly
-                && !types.Contains(type))
-            {
-                types.Add(type);
-            }
-        }
-
-        types.Sort(static (a, b) => string.CompareOrdinal(a.FullName, b.FullName));
-        return [.. types];
-    }
 }

@@ -50,8 +50,11 @@ internal static class IntrospectionEndpoints
             }
 
             json.WriteEndArray();
-            json.WritePropertyName("options");
-            snapshot.WriteTo(json);
+            foreach (var (name, part) in snapshot)
+            {
+                json.WritePropertyName(name);
+                part!.WriteTo(json);
+            }
         })));
         return app;
     }

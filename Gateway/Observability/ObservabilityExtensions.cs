@@ -27,14 +27,13 @@ internal static class ObservabilityExtensions
     {
         var services = builder.Services;
         var configuration = builder.Configuration;
-        services.AddValidatedOptions<ObservabilityOptions, ObservabilityOptionsValidator>(ObservabilityOptions.Section);
+        services.AddOptions<ObservabilityOptions>().BindConfiguration(ObservabilityOptions.Section).ValidateWith<ObservabilityOptions, ObservabilityOptionsValidator>();
         var options = configuration.GetSection(ObservabilityOptions.Section).Get<ObservabilityOptions>() ?? new ObservabilityOptions();
 
         services.AddSingleton<GatewayMetrics>();
         services.AddSingleton<TrafficStats>();
         services.AddSingleton<GatewayTelemetry>();
         services.AddSingleton<AdminAccess>();
-        services.AddSingleton(new OptionsCatalog(services));
         services.AddSingleton<EffectiveConfiguration>();
 
         var otlp = configuration[OtlpEndpointVariable];

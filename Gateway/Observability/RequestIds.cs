@@ -13,6 +13,22 @@ internal static class RequestIds
     public static bool IsValid(ReadOnlySpan<char> value) =>
         value.Length is > 0 and <= MaxLength && !value.ContainsAnyExcept(Allowed);
 
-    /// <summary>A new id: 32 lowercase hex digits of a time-ordered UUID (version 7), so ids sort by time in logs.</summary>
-    public static string Create() => Guid.CreateVersion7().ToString("N");
+    private static readonly uint ProcessTag = (uint)System.Security.Cryptography.RandomNumberGenerator.GetInt32(int.MaxValue);
+    private static long _sequence = System.Security.Cryptography.RandomNumberGenerator.GetInt32(int.MaxValue);
+
+    /// <summary>
+    /// A new id: 32 lowercase hex digits — 12 of Unix milliseconds, 8 of a random per-process tag, 12 of a per-process
+    /// sequence — so ids sort by time in logs, never repeat within a process and almost never across processes,
+    /// and cost no random-number syscall per request.
+    /// </summary>
+    public static string Create()
+    {
+        var state = (Milliseconds: (ulong)DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), Sequence: (ulong)Interlocked.Increment(ref _sequence));
+        return string.Create(32, state, static (span, s) =>
+        {
+            s.Milliseconds.TryFormat(span[..12], out _, "x12", System.Globalization.CultureInfo.InvariantCulture);
+            ProcessTag.TryFormat(span.Slice(12, 8), out _, "x8", System.Globalization.CultureInfo.InvariantCulture);
+            (s.Sequence & 0xFFFF_FFFF_FFFF).TryFormat(span[20..], out _, "x12", System.Globalization.CultureInfo.InvariantCulture);
+        });
+    }
 }

@@ -6,7 +6,7 @@ internal static class RateLimitingExtensions
 {
     public static IServiceCollection AddGatewayRateLimiting(this IServiceCollection services)
     {
-        services.AddValidatedOptions<RateLimitOptions, RateLimitOptionsValidator>(RateLimitOptions.Section);
+        services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.Section).ValidateWith<RateLimitOptions, RateLimitOptionsValidator>();
         services.AddSingleton<ClientAddress>();
         services.AddSingleton<ClientRateLimiter>();
         return services;

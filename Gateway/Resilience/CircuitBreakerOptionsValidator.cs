@@ -12,14 +12,9 @@ internal sealed class CircuitBreakerOptionsValidator : IValidateOptions<CircuitB
             errors.Add(nameof(options.FailureThreshold), options.FailureThreshold, "must be at least 2");
         }
 
-        if (!(options.BreakSeconds >= 0.5 && options.BreakSeconds <= 86400))
+        if (!(options.BreakSeconds >= 0.1 && options.BreakSeconds <= 86400))
         {
-            errors.Add(nameof(options.BreakSeconds), options.BreakSeconds, "must be between 0.5 and 86400 seconds");
-        }
-
-        if (!(options.SamplingSeconds >= 0.5 && options.SamplingSeconds <= 86400))
-        {
-            errors.Add(nameof(options.SamplingSeconds), options.SamplingSeconds, "must be between 0.5 and 86400 seconds");
+            errors.Add(nameof(options.BreakSeconds), options.BreakSeconds, "must be between 0.1 and 86400 seconds");
         }
 
         return errors.Result;

@@ -4,19 +4,19 @@ using PyAirtable.Gateway.Forwarding;
 namespace PyAirtable.Gateway.Resilience;
 
 /// <summary>
-/// What counts against a service's circuit: a 5xx answer, a connection failure or a timeout. A client that
-/// went away (the caller's token fired) or sent a broken body is never the service's fault.
+/// What counts against an instance's circuit: a 5xx answer, a connection failure or a timeout. A client that
+/// went away (the caller's token fired) or sent a broken body is never the instance's fault.
 /// </summary>
 internal static class UpstreamFailures
 {
-    public static ValueTask<bool> Counts(Outcome<HttpResponseMessage> outcome, CancellationToken callerToken)
+    public static ForwardVerdict Judge(Outcome<HttpResponseMessage> outcome, CancellationToken callerToken)
     {
         if (outcome.Exception is { } exception)
         {
-            return ValueTask.FromResult(!callerToken.IsCancellationRequested && !IsClientFault(exception));
+            return callerToken.IsCancellationRequested || IsClientFault(exception) ? ForwardVerdict.NoVerdict : ForwardVerdict.Failure;
         }
 
-        return ValueTask.FromResult(outcome.Result is { } response && (int)response.StatusCode >= 500);
+        return outcome.Result is { } response && (int)response.StatusCode >= 500 ? ForwardVerdict.Failure : ForwardVerdict.Success;
     }
 
     public static bool IsClientFault(Exception exception)

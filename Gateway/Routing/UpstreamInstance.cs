@@ -83,13 +83,14 @@ internal sealed class UpstreamInstance
         }
     }
 
-    public void CircuitOpened(TimeSpan breakDuration)
+    /// <summary>Called by the instance's circuit breaker on every transition.</summary>
+    public void CircuitChanged(CircuitState state, TimeSpan breakDuration)
     {
-        Volatile.Write(ref _circuitOpenUntil, Stopwatch.GetTimestamp() + (long)(breakDuration.TotalSeconds * Stopwatch.Frequency));
-        _circuit = (int)CircuitState.Open;
+        if (state == CircuitState.Open)
+        {
+            Volatile.Write(ref _circuitOpenUntil, Stopwatch.GetTimestamp() + (long)(breakDuration.TotalSeconds * Stopwatch.Frequency));
+        }
+
+        _circuit = (int)state;
     }
-
-    public void CircuitHalfOpened() => _circuit = (int)CircuitState.HalfOpen;
-
-    public void CircuitClosed() => _circuit = (int)CircuitState.Closed;
 }
