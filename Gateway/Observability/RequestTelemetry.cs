@@ -106,13 +106,14 @@ internal sealed class RequestTelemetry
     }
 
     /// <summary>
-    /// Replaces the trace headers copied from the client by ones naming the current span, so the upstream sees exactly
-    /// one <c>traceparent</c> (HttpClient's own propagation does not add a second one when the header is present) and
-    /// the gateway as its parent. Without a current span the client's headers pass unchanged.
+    /// While the gateway's span is current, replaces the trace headers copied from the client by ones naming it, so the
+    /// upstream sees exactly one <c>traceparent</c> (HttpClient's own propagation adds none when the header is present)
+    /// and the gateway as its parent. Without a gateway span (nobody records traces) the client's headers pass unchanged,
+    /// and HttpClient adds one only when the client sent none.
     /// </summary>
     public static void PropagateTrace(HttpRequestMessage message)
     {
-        if (Activity.Current is not { } current)
+        if (Activity.Current is not { } current || !ReferenceEquals(current.Source, GatewayTelemetry.Source))
         {
             return;
         }
