@@ -1,5 +1,11 @@
 #!/usr/bin/env bash
 # Runs every test of the solution (the README's test command). Extra arguments go to `dotnet test`.
-set -euo pipefail
+set -uo pipefail
 cd "$(dirname "$0")"
-dotnet test PyAirtableGateway.sln -c Release --logger "console;verbosity=normal" "$@"
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+dotnet test PyAirtableGateway.sln -c Release "$@" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+count() { grep -oE "$1: +[0-9]+" "$log" | awk '{ n += $2 } END { print n + 0 }'; }
+echo "tests: $(count Passed) passed, $(count Failed) failed, $(count Skipped) skipped"
+exit "$status"

@@ -58,10 +58,24 @@ internal static class LoadCommand
 
     private static async Task<int> RunAsync(LoadOptions options, CancellationToken cancellationToken)
     {
-        await using var upstream = EmulatedServiceHost.Create(EmulatedServiceKind.BenchUpstream, 0, LogLevel.Warning);
-        await upstream.StartAsync(cancellationToken);
-        var upstreamUri = EmulatedServiceHost.BoundAddress(upstream);
-        Console.WriteLine($"Upstream (in this process): {upstreamUri}");
+        var upstreams = new List<WebApplication>();
+        var instanceUris = new List<Uri>();
+        for (var i = 0; i < options.Instances; i++)
+        {
+            var host = EmulatedServiceHost.Create(EmulatedServiceKind.BenchUpstream, 0, LogLevel.Warning);
+            upstreams.Add(host);
+            await host.StartAsync(cancellationToken);
+            instanceUris.Add(EmulatedServiceHost.BoundAddress(host));
+        }
+
+        var upstreamUri = instanceUris[0];
+        var deadUris = new List<Uri>();
+        for (var i = 0; i < options.DeadInstances; i++)
+        {
+            deadUris.Add(new Uri($"http://127.0.0.1:{ProxyProcess.FreePort()}/"));
+        }
+
+        Console.WriteLine($"Upstream (in this process): {string.Join(", ", instanceUris)}{(deadUris.Count > 0 ? $"; refusing: {string.Join(", ", deadUris)}" : "")}");
 
         var pinning = "off";
         int? proxyCpu = null;
@@ -79,7 +93,7 @@ internal static class LoadCommand
         }
 
         Console.WriteLine($"Pinning: {pinning}");
-        var launcher = new ProxyLauncher(options, upstreamUri);
+        var launcher = new ProxyLauncher(options, [.. instanceUris, .. deadUris]);
         var path = options.UpstreamPath;
         var upstreamEndpoint = new IPEndPoint(IPAddress.Loopback, upstreamUri.Port);
 
@@ -158,7 +172,11 @@ internal static class LoadCommand
                 process.Dispose();
             }
 
-            await upstream.StopAsync(CancellationToken.None);
+            foreach (var host in upstreams)
+            {
+                await host.StopAsync(CancellationToken.None);
+                await host.DisposeAsync();
+            }
         }
     }
 

@@ -22,6 +22,8 @@ internal sealed record LoadOptions
           --warmup-curve          also measure time to steady throughput after a cold start on one core (gateway, yarp)
           --warmup-curve-seconds  length of each warm-up curve (60; quick 10)
           --out DIR               where load-results.json and load-results.md go (artifacts/load)
+          --instances N           upstream instances behind both proxies (1); the gateway balances over them, so does YARP
+          --dead-instances N      also list N instances that refuse connections (0): an instance failure, as both proxies meet it
           --gateway-dll PATH      the gateway to run: Gateway.dll (next to this program by default) or a native AOT executable
           --proxy-log-level L     minimum log level of both proxies (Warning); 'default' keeps their own configuration
           --quick                 a few seconds in all, for a smoke run; exits non-zero on any error
@@ -32,6 +34,12 @@ internal sealed record LoadOptions
     public double WarmupSeconds { get; init; } = 5;
 
     public int Rounds { get; init; } = 3;
+
+    /// <summary>Live upstream instances behind the proxies.</summary>
+    public int Instances { get; init; } = 1;
+
+    /// <summary>Listed instances that refuse connections.</summary>
+    public int DeadInstances { get; init; }
 
     public int[] Connections { get; init; } = [1, 32];
 
@@ -104,6 +112,8 @@ internal sealed record LoadOptions
             OutputDirectory = o.String("out", System.IO.Path.Combine("artifacts", "load")),
             GatewayDll = System.IO.Path.GetFullPath(o.String("gateway-dll", System.IO.Path.Combine(AppContext.BaseDirectory, "Gateway.dll"))),
             ProxyLogLevel = o.String("proxy-log-level", "Warning"),
+            Instances = Math.Clamp(o.Int("instances", 1), 1, 8),
+            DeadInstances = Math.Clamp(o.Int("dead-instances", 0), 0, 8),
         };
         o.ThrowOnUnknown();
         if (mode is not (null or "closed" or "open" or "both"))

@@ -3,7 +3,7 @@ using System.Globalization;
 namespace PyAirtable.Gateway.Benchmarks.Load;
 
 /// <summary>Starts the two proxies under test as child processes, configured for the same upstream.</summary>
-internal sealed class ProxyLauncher(LoadOptions options, Uri upstream)
+internal sealed class ProxyLauncher(LoadOptions options, IReadOnlyList<Uri> upstreams)
 {
     /// <summary>High enough never to trip during a run, low enough to fit any integer type the gateway may use.</summary>
     private const string UnreachableRateLimit = "100000000";
@@ -21,7 +21,7 @@ internal sealed class ProxyLauncher(LoadOptions options, Uri upstream)
         }
 
         var port = ProxyProcess.FreePort();
-        var upstreamUrl = upstream.ToString().TrimEnd('/');
+        var upstreamUrl = string.Join(',', upstreams.Select(static u => u.ToString().TrimEnd('/')));
         var environment = new Dictionary<string, string>
         {
             ["API_KEY"] = RequestTemplate.ApiKey,
@@ -51,7 +51,7 @@ internal sealed class ProxyLauncher(LoadOptions options, Uri upstream)
         return ProxyProcess.Start(
             "yarp",
             self,
-            ["yarp-proxy", "--port", port.ToString(CultureInfo.InvariantCulture), "--upstream", upstream.ToString()],
+            ["yarp-proxy", "--port", port.ToString(CultureInfo.InvariantCulture), "--upstream", string.Join(',', upstreams)],
             environment,
             port,
             cpu);

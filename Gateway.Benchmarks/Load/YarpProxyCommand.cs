@@ -45,7 +45,10 @@ internal static class YarpProxyCommand
             new ClusterConfig
             {
                 ClusterId = "airtable-gateway",
-                Destinations = new Dictionary<string, DestinationConfig> { ["upstream"] = new() { Address = upstream } },
+                // Several destinations (comma-separated) are balanced with YARP's default, power of two choices.
+                Destinations = upstream.Split(',', StringSplitOptions.RemoveEmptyEntries)
+                    .Select(static (address, i) => (Name: "upstream" + i.ToString(System.Globalization.CultureInfo.InvariantCulture), Address: address))
+                    .ToDictionary(static d => d.Name, static d => new DestinationConfig { Address = d.Address }),
                 HttpRequest = new ForwarderRequestConfig { Version = HttpVersion.Version11, VersionPolicy = HttpVersionPolicy.RequestVersionOrLower },
             },
         ];

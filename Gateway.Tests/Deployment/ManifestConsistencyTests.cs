@@ -321,7 +321,7 @@ public sealed class ManifestConsistencyTests
     // ------------------------------------------------------------------ image
 
     [Fact]
-    public void Dockerfile_BuildsOnTheSdkAndRunsOnTheAspNetImage_OfTheProjectsNetVersion()
+    public void Dockerfile_BuildsOnTheSdk_RunsTheNativeExecutableOnRuntimeDeps_OfTheProjectsNetVersion()
     {
         var stages = Dockerfile.Value;
         var args = stages[0].Where(i => i.Keyword == "ARG").SelectMany(Assignments).ToDictionary(a => a.Name, a => a.Value, StringComparer.Ordinal);
@@ -335,11 +335,16 @@ public sealed class ManifestConsistencyTests
         var sdk = ImageOf(stages[1]);
         var runtime = ImageOf(stages[^1]);
         Assert.StartsWith("mcr.microsoft.com/dotnet/sdk:", sdk, StringComparison.Ordinal);
-        Assert.StartsWith("mcr.microsoft.com/dotnet/aspnet:", runtime, StringComparison.Ordinal);
+        Assert.StartsWith("mcr.microsoft.com/dotnet/runtime-deps:", runtime, StringComparison.Ordinal);
 
         // The runtime image's version is the target framework's; the SDK's satisfies global.json.
         var targetFramework = System.Xml.Linq.XDocument.Load(PathOf("Directory.Build.props")).Descendants("TargetFramework").Single().Value;
-        Assert.StartsWith("mcr.microsoft.com/dotnet/aspnet:" + targetFramework["net".Length..], runtime, StringComparison.Ordinal);
+        Assert.StartsWith("mcr.microsoft.com/dotnet/runtime-deps:" + targetFramework["net".Length..], runtime, StringComparison.Ordinal);
+
+        // A runtime-deps image has no .NET runtime: the project must publish a native executable, and the image runs it.
+        var project = System.Xml.Linq.XDocument.Load(PathOf("Gateway/Gateway.csproj"));
+        Assert.Equal("true", project.Descendants("PublishAot").Single().Value);
+        Assert.Contains(stages[^1], i => i.Keyword == "ENTRYPOINT" && i.Arguments.Contains("./Gateway", StringComparison.Ordinal));
         using var globalJson = JsonDocument.Parse(File.ReadAllText(PathOf("global.json")));
         var sdkVersion = globalJson.RootElement.GetProperty("sdk").GetProperty("version").GetString()!;
         Assert.StartsWith("mcr.microsoft.com/dotnet/sdk:" + string.Join('.', sdkVersion.Split('.').Take(2)), sdk, StringComparison.Ordinal);
@@ -378,12 +383,15 @@ public sealed class ManifestConsistencyTests
         Assert.NotEqual(0, uid);
         var entrypoint = Assert.Single(runtime, i => i.Keyword == "ENTRYPOINT");
         var argv = JsonSerializer.Deserialize<string[]>(entrypoint.Arguments)!; // exec form: signals reach the process
-        Assert.Equal(new[] { "dotnet", typeof(Program).Assembly.GetName().Name + ".dll" }, argv);
+        Assert.Equal(new[] { "./" + typeof(Program).Assembly.GetName().Name }, argv);
 
         // Read-only root: the runtime's diagnostics IPC socket (in /tmp) is off unless asked for.
         var environment = RuntimeStageEnvironment();
         Assert.Equal("0", environment.GetValueOrDefault("DOTNET_EnableDiagnostics"));
-        Assert.Equal("0", environment.GetValueOrDefault("DOTNET_gcServer"));
+
+        // Workstation GC is compiled into the native executable; the project must say so.
+        var project = System.Xml.Linq.XDocument.Load(PathOf("Gateway/Gateway.csproj"));
+        Assert.Equal("false", project.Descendants("ServerGarbageCollection").Single().Value);
     }
 
     [Fact]
