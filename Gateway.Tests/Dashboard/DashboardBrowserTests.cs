@@ -105,6 +105,7 @@ public sealed class DashboardBrowserTests
             "() => [...document.querySelectorAll('#routes td.route')].some(td => td.textContent === '/api/airtable/{**path}')");
         await page.WaitForFunctionAsync("() => Number(document.getElementById('limited').textContent) >= 2");
         await page.WaitForFunctionAsync("() => document.getElementById('rps').textContent !== '0.0'");
+        await page.WaitForFunctionAsync("() => document.getElementById('errors').textContent !== '0.0 %'");
         var airtableRequests = await page.TextContentAsync("tr[data-service='airtable-gateway'] td:nth-child(5)");
         Assert.True(int.Parse(airtableRequests!, System.Globalization.CultureInfo.InvariantCulture) >= 24, airtableRequests);
 
