@@ -31,7 +31,7 @@ public partial class Program
         app.UseGatewayObservability();
         app.UseCors();
         app.UseRouting();
-        app.UseMiddleware<ApiKeyAuthMiddleware>();
+        app.UseGatewayAuth();
         app.UseMiddleware<RateLimitMiddleware>();
         app.MapGatewayProbes();
         app.MapGatewayMetrics();

@@ -1,12 +1,6 @@
 using System.Net;
 using System.Text.Json;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
-using NSubstitute;
-using PyAirtable.Gateway.Auth;
 using PyAirtable.Gateway.Introspection;
-using PyAirtable.Gateway.RateLimiting;
 using PyAirtable.Gateway.Tests.Infrastructure;
 
 namespace PyAirtable.Gateway.Tests.Observability;
@@ -45,34 +39,45 @@ public sealed class IntrospectionTests
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
     }
 
-    [Fact]
-    public async Task Introspection_ClientWithoutAdminScope_403Problem()
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public async Task Introspection_ClientWithoutAdminScope_403Problem(string path)
     {
-        var options = Options.Create(new AuthOptions { ApiKey = GatewayHost.ApiKey });
-        var limits = Options.Create(new RateLimitOptions());
-        using var limiter = new ClientRateLimiter(limits, new ClientAddress(limits));
-        var access = new AdminAccess(new ApiKeyAuthenticator(options), limiter, NullLogger<AdminAccess>.Instance);
-        var reached = false;
-        var guarded = access.Require(_ =>
-        {
-            reached = true;
-            return Task.CompletedTask;
-        });
-        var context = new DefaultHttpContext();
-        context.Response.Body = new MemoryStream();
-        context.Features.Set(new ClientIdentity("reader", ["read"]));
+        await using var gateway = await GatewayHost.StartAsync(overrides: ReaderKey);
+        using var request = GatewayHost.Request(HttpMethod.Get, path, withKey: false);
+        request.Headers.Add("X-API-Key", "reader-key-0123456789");
 
-        await guarded(context);
+        using var response = await gateway.SendAsync(request);
 
-        Assert.False(reached);
-        Assert.Equal(StatusCodes.Status403Forbidden, context.Response.StatusCode);
-        Assert.Equal("application/problem+json", context.Response.ContentType);
-
-        context.Features.Set(new ClientIdentity("operator", ["read", "admin"]));
-        context.Response.Body = new MemoryStream();
-        await guarded(context);
-        Assert.True(reached);
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
     }
+
+    [Fact]
+    public async Task Introspection_NamedClientWithAdminScope_200()
+    {
+        var settings = new Dictionary<string, string?>(ReaderKey) { ["Gateway:Auth:Keys:0:Scopes:1"] = "admin" };
+        await using var gateway = await GatewayHost.StartAsync(overrides: settings);
+        using var request = GatewayHost.Request(HttpMethod.Get, "/_gateway/config", withKey: false);
+        request.Headers.Add("X-API-Key", "reader-key-0123456789");
+
+        using var response = await gateway.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.DoesNotContain("reader-key-0123456789", text, StringComparison.Ordinal);
+        using var json = JsonDocument.Parse(text);
+        var key = json.RootElement.GetProperty("options").GetProperty("Gateway:Auth").GetProperty("Keys")[0];
+        Assert.Equal("reader", key.GetProperty("Name").GetString());
+        Assert.Equal("***", key.GetProperty("Key").GetString());
+    }
+
+    private static readonly Dictionary<string, string?> ReaderKey = new()
+    {
+        ["Gateway:Auth:Keys:0:Name"] = "reader",
+        ["Gateway:Auth:Keys:0:Key"] = "reader-key-0123456789",
+        ["Gateway:Auth:Keys:0:Scopes:0"] = "read",
+    };
 
     [Fact]
     public async Task Routes_Admin_ListsRouteTableWithServicesAndPolicies()

@@ -1,13 +1,31 @@
+using Microsoft.AspNetCore.Authentication.JwtBearer;
 using PyAirtable.Gateway.Configuration;
 
 namespace PyAirtable.Gateway.Auth;
 
 internal static class AuthExtensions
 {
+    /// <summary>API keys (the contract's and named ones), JWT bearer tokens when configured, per-route scopes.</summary>
     public static IServiceCollection AddGatewayAuth(this IServiceCollection services)
     {
         services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.Section).ValidateWith<AuthOptions, AuthOptionsValidator>();
         services.AddSingleton<ApiKeyAuthenticator>();
+        services.AddSingleton<BearerTokenAuthenticator>();
+        services.AddSingleton<RouteScopes>();
+
+        // The handler is registered always but invoked only for requests with a Bearer header when JWT is configured;
+        // UseAuthentication is deliberately not in the pipeline, so no other request pays for it.
+        services.AddAuthentication().AddJwtBearer(JwtBearerSetup.Scheme, static _ => { });
+        services.AddSingleton<IConfigureOptions<JwtBearerOptions>, JwtBearerSetup>();
         return services;
     }
+
+    /// <summary>Authentication and scope checks; after <c>UseRouting</c>, before rate limiting.</summary>
+    public static IApplicationBuilder UseGatewayAuth(this IApplicationBuilder app) =>
+        app.UseMiddleware<GatewayAuthMiddleware>();
+
+    /// <summary>Requires an authenticated client holding <paramref name="scope"/> on these endpoints (401 / 403 otherwise).</summary>
+    public static TBuilder RequireGatewayScope<TBuilder>(this TBuilder builder, string scope)
+        where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(scope == RequiresScopeAttribute.Admin ? RequiresScopeAttribute.AdminScope : new RequiresScopeAttribute(scope));
 }

@@ -27,6 +27,11 @@ internal static class FlatEnvironmentNames
         ["RATE_LIMIT_PER_MINUTE"] = "Gateway:RateLimits:PerMinute",
         ["CHAT_RATE_LIMIT_PER_MINUTE"] = "Gateway:RateLimits:ChatPerMinute",
         ["DRAIN_TIMEOUT"] = "Gateway:Shutdown:DrainTimeoutSeconds",
+        ["JWT_SECRET"] = "Gateway:Auth:Jwt:Secret",
+        ["JWT_AUTHORITY"] = "Gateway:Auth:Jwt:Authority",
+        ["JWT_ISSUER"] = "Gateway:Auth:Jwt:Issuer",
+        ["JWT_AUDIENCE"] = "Gateway:Auth:Jwt:Audience",
+        ["REDIS_URL"] = "Gateway:RateLimits:Redis",
         ["LOG_FORMAT"] = "Logging:Console:FormatterName",
     };
 

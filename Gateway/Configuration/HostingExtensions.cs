@@ -11,11 +11,16 @@ internal static class HostingExtensions
 
     /// <summary>
     /// Kestrel set up as an edge server: no <c>Server</c> header, the body limit from
-    /// <see cref="ForwardingOptions.MaxRequestBodyBytes"/>, connections counted for metrics; and logging that never
+    /// <see cref="ForwardingOptions.MaxRequestBodyBytes"/>, header, timeout and data-rate limits from
+    /// <see cref="ServerLimitsOptions"/>, connections counted for metrics; and logging that never
     /// writes URLs (which may carry secrets) from the framework's per-request lines.
     /// </summary>
     public static WebApplicationBuilder AddGatewayHosting(this WebApplicationBuilder builder)
     {
+        // A bare LF ending a request line or header is refused (400) rather than read as CRLF: a parser in front of
+        // the gateway may read such a request differently.
+        AppContext.SetSwitch("Microsoft.AspNetCore.Server.Kestrel.DisableHttp1LineFeedTerminators", true);
+
         // Port 8000 on every interface, as the Python service, unless --urls, ASPNETCORE_URLS, ASPNETCORE_HTTP_PORTS
         // or Kestrel endpoints say otherwise.
         var configuration = builder.Configuration;
@@ -42,6 +47,9 @@ internal static class HostingExtensions
 
         builder.Services.AddOptions<KestrelServerOptions>().Configure<IOptions<ForwardingOptions>>(static (kestrel, forwarding) =>
             kestrel.Limits.MaxRequestBodySize = forwarding.Value.MaxRequestBodyBytes * 8 + 65536);
+        builder.Services.AddOptions<ServerLimitsOptions>().BindConfiguration(ServerLimitsOptions.Section).ValidateWith<ServerLimitsOptions, ServerLimitsOptionsValidator>();
+        builder.Services.AddOptions<KestrelServerOptions>().Configure<IOptions<ServerLimitsOptions>>(static (kestrel, options) =>
+            ApplyLimits(kestrel.Limits, options.Value));
 
         // Off entirely: at any level the hosting layer would open a log scope and an Activity for every request.
         builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
@@ -49,6 +57,24 @@ internal static class HostingExtensions
 
         // Polly reports every pipeline execution at Information; circuit transitions stay visible at Warning.
         builder.Logging.AddFilter("Polly", LogLevel.Warning);
+
+        // The JWT handler reports every refused token at Information; the gateway logs refusals itself at Debug.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Authentication", LogLevel.Warning);
         return builder;
+    }
+
+    /// <summary>The limits documented in docs/security.md; the rest stay at Kestrel's defaults on purpose.</summary>
+    internal static void ApplyLimits(KestrelServerLimits limits, ServerLimitsOptions options)
+    {
+        var grace = TimeSpan.FromSeconds(options.MinDataRateGraceSeconds);
+        limits.MaxRequestLineSize = options.MaxRequestLineBytes;
+        limits.MaxRequestHeadersTotalSize = options.MaxRequestHeadersTotalBytes;
+        limits.MaxRequestHeaderCount = options.MaxRequestHeaderCount;
+        limits.RequestHeadersTimeout = TimeSpan.FromSeconds(options.RequestHeadersTimeoutSeconds);
+        limits.KeepAliveTimeout = TimeSpan.FromSeconds(options.KeepAliveTimeoutSeconds);
+        limits.MinRequestBodyDataRate = new MinDataRate(options.MinRequestBodyBytesPerSecond, grace);
+        limits.MinResponseDataRate = new MinDataRate(options.MinResponseBytesPerSecond, grace);
+        limits.MaxConcurrentConnections = options.MaxConcurrentConnections == 0 ? null : options.MaxConcurrentConnections;
+        limits.Http2.MaxRequestHeaderFieldSize = Math.Min(limits.Http2.MaxRequestHeaderFieldSize, options.MaxRequestHeadersTotalBytes);
     }
 }

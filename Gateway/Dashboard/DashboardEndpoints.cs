@@ -1,4 +1,5 @@
 using System.Text.Json;
+using PyAirtable.Gateway.Auth;
 using PyAirtable.Gateway.Health;
 using PyAirtable.Gateway.Introspection;
 using PyAirtable.Gateway.Observability;
@@ -23,7 +24,6 @@ internal static class DashboardEndpoints
     public static IEndpointRouteBuilder MapGatewayDashboard(this IEndpointRouteBuilder app)
     {
         var sp = app.ServiceProvider;
-        var admin = sp.GetRequiredService<AdminAccess>();
         var telemetry = sp.GetRequiredService<GatewayTelemetry>();
         var services = sp.GetRequiredService<UpstreamServices>();
         var health = sp.GetRequiredService<HealthMonitor>();
@@ -42,7 +42,7 @@ internal static class DashboardEndpoints
             return HttpMethods.IsHead(context.Request.Method) ? Task.CompletedTask : response.Body.WriteAsync(page, context.RequestAborted).AsTask();
         });
 
-        IntrospectionEndpoints.Map(app, Feed, admin.Require(context =>
+        IntrospectionEndpoints.Map(app, Feed, context =>
         {
             // Probe rounds run in the background; a feed with no round yet starts one so the page shows health soon.
             if (health.Last is null)
@@ -51,7 +51,7 @@ internal static class DashboardEndpoints
             }
 
             return HealthEndpoints.WriteJsonAsync(context, StatusCodes.Status200OK, json => WriteFeed(json, telemetry, services, health.Last));
-        }));
+        }).RequireGatewayScope(RequiresScopeAttribute.Admin);
         return app;
     }
 

@@ -111,7 +111,7 @@ internal sealed class EffectiveConfiguration : IDisposable
         return (section, () => JsonSerializer.SerializeToNode(monitor.CurrentValue, info));
     }
 
-    /// <summary>Masks, in place, the values of secret-named properties and the user info of URLs.</summary>
+    /// <summary>Masks, in place, the string values of secret-named properties (containers are searched, not hidden) and the user info of URLs.</summary>
     internal static JsonNode? Mask(JsonNode? node)
     {
         switch (node)
@@ -119,7 +119,7 @@ internal sealed class EffectiveConfiguration : IDisposable
             case JsonObject obj:
                 foreach (var (name, child) in obj.ToArray())
                 {
-                    if (IsSecret(name))
+                    if (IsSecret(name) && (child is null || (child is JsonValue && child.GetValueKind() == JsonValueKind.String)))
                     {
                         obj[name] = MaskValue(child);
                     }

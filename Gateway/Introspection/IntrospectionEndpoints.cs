@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.AspNetCore.Routing;
+using PyAirtable.Gateway.Auth;
 using PyAirtable.Gateway.Forwarding;
 using PyAirtable.Gateway.Health;
 using PyAirtable.Gateway.Observability;
@@ -11,7 +12,8 @@ using PyAirtable.Gateway.Routing;
 namespace PyAirtable.Gateway.Introspection;
 
 /// <summary>
-/// Read-only views for operators, behind the <c>admin</c> scope: <c>/_gateway/routes</c> (route table with services and
+/// Read-only views for operators, behind the <c>admin</c> scope (checked by the auth middleware, as for every
+/// <c>/_gateway/*</c> endpoint): <c>/_gateway/routes</c> (route table with services and
 /// policies), <c>/_gateway/services</c> (instances with health, circuit and load) and <c>/_gateway/config</c> (effective
 /// configuration, secrets masked, with a hash and the time of the last reload).
 /// </summary>
@@ -24,7 +26,6 @@ internal static class IntrospectionEndpoints
     public static IEndpointRouteBuilder MapGatewayIntrospection(this IEndpointRouteBuilder app)
     {
         var sp = app.ServiceProvider;
-        var admin = sp.GetRequiredService<AdminAccess>();
         var services = sp.GetRequiredService<UpstreamServices>();
         var telemetry = sp.GetRequiredService<GatewayTelemetry>();
         var health = sp.GetRequiredService<HealthMonitor>();
@@ -34,11 +35,13 @@ internal static class IntrospectionEndpoints
         var limits = sp.GetRequiredService<IOptionsMonitor<RateLimitOptions>>();
         var breaker = sp.GetRequiredService<IOptionsMonitor<CircuitBreakerOptions>>();
 
-        Map(app, Routes, admin.Require(context => HealthEndpoints.WriteJsonAsync(context, StatusCodes.Status200OK, json =>
-            WriteRoutes(json, services, endpoints, forwarding.CurrentValue, limits.CurrentValue, breaker.CurrentValue))));
-        Map(app, Services, admin.Require(context => HealthEndpoints.WriteJsonAsync(context, StatusCodes.Status200OK, json =>
-            WriteServices(json, services, telemetry, health.Last))));
-        Map(app, Config, admin.Require(context => HealthEndpoints.WriteJsonAsync(context, StatusCodes.Status200OK, json =>
+        Map(app, Routes, context => HealthEndpoints.WriteJsonAsync(context, StatusCodes.Status200OK, json =>
+            WriteRoutes(json, services, endpoints, forwarding.CurrentValue, limits.CurrentValue, breaker.CurrentValue)))
+            .RequireGatewayScope(RequiresScopeAttribute.Admin);
+        Map(app, Services, context => HealthEndpoints.WriteJsonAsync(context, StatusCodes.Status200OK, json =>
+            WriteServices(json, services, telemetry, health.Last)))
+            .RequireGatewayScope(RequiresScopeAttribute.Admin);
+        Map(app, Config, context => HealthEndpoints.WriteJsonAsync(context, StatusCodes.Status200OK, json =>
         {
             var snapshot = configuration.Snapshot();
             json.WriteString("hash", EffectiveConfiguration.Hash(snapshot));
@@ -55,11 +58,12 @@ internal static class IntrospectionEndpoints
                 json.WritePropertyName(name);
                 part!.WriteTo(json);
             }
-        })));
+        }))
+            .RequireGatewayScope(RequiresScopeAttribute.Admin);
         return app;
     }
 
-    internal static void Map(IEndpointRouteBuilder app, string template, RequestDelegate handler) =>
+    internal static IEndpointConventionBuilder Map(IEndpointRouteBuilder app, string template, RequestDelegate handler) =>
         app.MapMethods(template, GatewayMethods.Get, handler).WithMetadata(new MetricsLabel(template));
 
     internal static string Timestamp(DateTimeOffset time) =>

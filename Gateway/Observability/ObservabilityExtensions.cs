@@ -33,7 +33,6 @@ internal static class ObservabilityExtensions
         services.AddSingleton<GatewayMetrics>();
         services.AddSingleton<TrafficStats>();
         services.AddSingleton<GatewayTelemetry>();
-        services.AddSingleton<AdminAccess>();
         services.AddSingleton<EffectiveConfiguration>();
 
         var otlp = configuration[OtlpEndpointVariable];

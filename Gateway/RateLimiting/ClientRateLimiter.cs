@@ -1,145 +1,202 @@
-using System.Globalization;
-using System.Threading.RateLimiting;
-using Microsoft.Extensions.Primitives;
 using PyAirtable.Gateway.Auth;
-using PyAirtable.Gateway.Forwarding;
 using PyAirtable.Gateway.Routing;
 
 namespace PyAirtable.Gateway.RateLimiting;
 
 /// <summary>
-/// Per-client limits on System.Threading.RateLimiting token buckets: a global one over every <c>/api/*</c>
-/// route and a stricter one for chat. A bucket of N per minute holds N tokens and refills N per minute, so a
-/// burst of N is allowed and then N a minute; idle partitions are evicted, so memory stays bounded however
-/// many clients appear.
+/// Per-client limits: a global policy over every proxied route, the chat policy on <c>POST /api/chat</c>, and the
+/// configured per-route policies, each N per minute. The policies that apply to each route and method are resolved at
+/// start-up, so a request costs one lookup and no allocation. With Redis configured and reachable the decision is
+/// shared by every replica (<see cref="RedisRateLimitStore"/>); otherwise, and whenever Redis cannot answer at once,
+/// it is taken in-process.
 /// </summary>
 internal sealed class ClientRateLimiter : IDisposable
 {
-    private readonly Policy? _global;
-    private readonly Policy? _chat;
+    private readonly RatePolicy? _global;
+    private readonly RatePolicy[] _globalOnly;
+    private readonly List<RatePolicy> _all = [];
+    private readonly Dictionary<GatewayRoute, (string Method, RatePolicy[] Policies)[]> _byRoute = [];
     private readonly ClientAddress _addresses;
+    private readonly RedisRateLimitStore? _shared;
 
-    public ClientRateLimiter(IOptions<RateLimitOptions> options, ClientAddress addresses)
+    public ClientRateLimiter(IOptions<RateLimitOptions> options, ClientAddress addresses, RedisRateLimitStore shared)
     {
         _addresses = addresses;
-        _global = Policy.Create(options.Value.PerMinute);
-        _chat = Policy.Create(options.Value.ChatPerMinute);
-    }
+        _shared = shared.Enabled ? shared : null;
+        var value = options.Value;
+        _global = Add("global", value.PerMinute);
+        _globalOnly = _global is null ? [] : [_global];
 
-    /// <summary>Charges an authenticated request; false (and a 429 is due) when a limit is exhausted.</summary>
-    public bool TryAcquire(HttpContext context, GatewayRoute route, out Rejection rejection)
-    {
-        var key = context.Features.Get<ClientIdentity>() is { } identity
-            ? ClientKey.ForClient(identity.ClientId)
-            : ClientKey.ForAddress(_addresses.Resolve(context));
-
-        var reported = _global;
-        if (_global is not null && !_global.TryAcquire(key, out rejection))
+        var routePolicies = new List<(GatewayRoute Route, string[] Methods, RatePolicy Policy)>();
+        if (Add("chat", value.ChatPerMinute) is { } chat)
         {
-            return false;
+            routePolicies.Add((GatewayRoutes.Chat, [HttpMethods.Post], chat));
         }
 
-        if (route.IsChat && _chat is not null)
+        foreach (var configured in value.Routes)
         {
-            reported = _chat;
-            if (!_chat.TryAcquire(key, out rejection))
+            var route = RouteScopes.FindRoute(configured.Route);
+            if (route is not null && Add(PolicyName(route, configured.Methods), configured.PerMinute) is { } policy)
             {
-                return false;
+                routePolicies.Add((route, configured.Methods, policy));
             }
         }
 
-        reported?.WriteHeaders(context.Response, key);
-        rejection = default;
-        return true;
+        foreach (var route in GatewayRoutes.All)
+        {
+            var entries = new (string, RatePolicy[])[route.Methods.Length];
+            for (var m = 0; m < route.Methods.Length; m++)
+            {
+                var policies = new List<RatePolicy>(_globalOnly);
+                foreach (var (policyRoute, methods, policy) in routePolicies)
+                {
+                    if (policyRoute == route && AppliesTo(methods, route.Methods[m]))
+                    {
+                        policies.Add(policy);
+                    }
+                }
+
+                entries[m] = (route.Methods[m], [.. policies]);
+            }
+
+            _byRoute[route] = entries;
+        }
+    }
+
+    /// <summary>Charges a request that passed authentication to every policy of its route.</summary>
+    public ValueTask<RateDecision> AcquireAsync(HttpContext context, GatewayRoute route)
+    {
+        var policies = PoliciesFor(route, context.Request.Method);
+        if (policies.Length == 0)
+        {
+            return new ValueTask<RateDecision>(RateDecision.Unlimited);
+        }
+
+        var key = context.Features.Get<ClientIdentity>() is { } identity
+            ? ClientKey.ForClient(identity.PartitionKey)
+            : ClientKey.ForAddress(_addresses.Resolve(context));
+        return AcquireAsync(key, policies);
     }
 
     /// <summary>Charges a request that failed authentication to its address under the global limit; writes the 429 itself.</summary>
     public async ValueTask<bool> TryAcquireUnauthenticatedAsync(HttpContext context)
     {
-        if (_global is null)
+        if (_globalOnly.Length == 0)
         {
             return true;
         }
 
-        var key = ClientKey.ForAddress(_addresses.Resolve(context));
-        if (_global.TryAcquire(key, out var rejection))
+        var decision = await AcquireAsync(ClientKey.ForAddress(_addresses.Resolve(context)), _globalOnly);
+        if (decision.Allowed)
         {
             return true;
         }
 
-        await WriteRejectionAsync(context, rejection);
+        await WriteRejectionAsync(context, decision);
         return false;
     }
 
-    public static Task WriteRejectionAsync(HttpContext context, Rejection rejection)
+    public static Task WriteRejectionAsync(HttpContext context, RateDecision decision)
     {
         Observability.RequestTelemetry.RateLimited(context);
-        var headers = context.Response.Headers;
-        headers[GatewayHeaders.RateLimitLimit] = rejection.Limit;
-        headers[GatewayHeaders.RateLimitRemaining] = "0";
-        var seconds = Math.Max(1, (long)Math.Ceiling(rejection.RetryAfter.TotalSeconds));
-        headers[GatewayHeaders.RateLimitReset] = seconds.ToString(CultureInfo.InvariantCulture);
+        decision.WriteHeaders(context.Response);
         return ProblemResponse.WriteRetryAfterAsync(context, StatusCodes.Status429TooManyRequests, "Too many requests",
-            $"Rate limit of {rejection.Limit} requests per minute exceeded; retry later.", rejection.RetryAfter);
+            $"Rate limit of {decision.Policy?.LimitText} requests per minute exceeded; retry later.", decision.Reset);
+    }
+
+    private ValueTask<RateDecision> AcquireAsync(ClientKey key, RatePolicy[] policies)
+    {
+        if (_shared is not null)
+        {
+            var shared = _shared.DecideAsync(key, policies);
+            if (!shared.IsCompletedSuccessfully)
+            {
+                return AwaitSharedAsync(shared, key, policies);
+            }
+
+            if (shared.Result is { } decided)
+            {
+                return new ValueTask<RateDecision>(decided);
+            }
+        }
+
+        return new ValueTask<RateDecision>(AcquireLocal(key, policies));
+    }
+
+    private static async ValueTask<RateDecision> AwaitSharedAsync(ValueTask<RateDecision?> shared, ClientKey key, RatePolicy[] policies) =>
+        await shared ?? AcquireLocal(key, policies);
+
+    private static RateDecision AcquireLocal(ClientKey key, RatePolicy[] policies)
+    {
+        var decision = RateDecision.Unlimited;
+        for (var i = 0; i < policies.Length; i++)
+        {
+            var outcome = policies[i].TryAcquireLocal(key);
+            if (!outcome.Allowed)
+            {
+                return outcome;
+            }
+
+            decision = decision.Tighter(outcome);
+        }
+
+        return decision;
+    }
+
+    private RatePolicy[] PoliciesFor(GatewayRoute route, string method)
+    {
+        if (_byRoute.TryGetValue(route, out var entries))
+        {
+            foreach (var (entryMethod, policies) in entries)
+            {
+                if (ReferenceEquals(entryMethod, method) || string.Equals(entryMethod, method, StringComparison.OrdinalIgnoreCase))
+                {
+                    return policies;
+                }
+            }
+        }
+
+        return _globalOnly;
+    }
+
+    private RatePolicy? Add(string name, int perMinute)
+    {
+        if (perMinute <= 0)
+        {
+            return null;
+        }
+
+        var policy = new RatePolicy(name, perMinute);
+        _all.Add(policy);
+        return policy;
+    }
+
+    private static string PolicyName(GatewayRoute route, string[] methods) =>
+        methods.Length == 0 ? "route:" + route.Template : $"route:{route.Template}:{string.Join(',', methods).ToUpperInvariant()}";
+
+    private static bool AppliesTo(string[] methods, string method)
+    {
+        if (methods.Length == 0)
+        {
+            return true;
+        }
+
+        foreach (var listed in methods)
+        {
+            if (string.Equals(listed, method, StringComparison.OrdinalIgnoreCase) || (HttpMethods.IsHead(method) && HttpMethods.IsGet(listed)))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     public void Dispose()
     {
-        _global?.Dispose();
-        _chat?.Dispose();
-    }
-
-    /// <summary>Why a request was refused: the limit and when a request will be allowed again.</summary>
-    internal readonly record struct Rejection(string Limit, TimeSpan RetryAfter);
-
-    private sealed class Policy : IDisposable
-    {
-        private readonly PartitionedRateLimiter<ClientKey> _limiter;
-        private readonly StringValues _limitText;
-        private readonly TimeSpan _period;
-
-        private Policy(int perMinute)
+        foreach (var policy in _all)
         {
-            var tokensPerPeriod = Math.Max(1, perMinute / 60);
-            _period = TimeSpan.FromTicks(TimeSpan.FromMinutes(1).Ticks * tokensPerPeriod / perMinute);
-            _limitText = perMinute.ToString(CultureInfo.InvariantCulture);
-            var bucket = new TokenBucketRateLimiterOptions
-            {
-                TokenLimit = perMinute,
-                TokensPerPeriod = tokensPerPeriod,
-                ReplenishmentPeriod = _period,
-                QueueLimit = 0,
-                AutoReplenishment = false,
-            };
-            _limiter = PartitionedRateLimiter.Create<ClientKey, ClientKey>(
-                key => RateLimitPartition.GetTokenBucketLimiter(key, _ => bucket));
+            policy.Dispose();
         }
-
-        public static Policy? Create(int perMinute) => perMinute > 0 ? new Policy(perMinute) : null;
-
-        public bool TryAcquire(ClientKey key, out Rejection rejection)
-        {
-            using var lease = _limiter.AttemptAcquire(key);
-            if (lease.IsAcquired)
-            {
-                rejection = default;
-                return true;
-            }
-
-            var retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : _period;
-            rejection = new Rejection(_limitText.ToString(), retryAfter);
-            return false;
-        }
-
-        public void WriteHeaders(HttpResponse response, ClientKey key)
-        {
-            var remaining = _limiter.GetStatistics(key)?.CurrentAvailablePermits ?? 0;
-            var headers = response.Headers;
-            headers[GatewayHeaders.RateLimitLimit] = _limitText;
-            headers[GatewayHeaders.RateLimitRemaining] = remaining.ToString(CultureInfo.InvariantCulture);
-            headers[GatewayHeaders.RateLimitReset] = remaining > 0 ? "0" : Math.Max(1, (long)Math.Ceiling(_period.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
-        }
-
-        public void Dispose() => _limiter.Dispose();
     }
 }

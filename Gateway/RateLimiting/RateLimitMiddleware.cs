@@ -19,18 +19,33 @@ internal sealed partial class RateLimitMiddleware
     public Task InvokeAsync(HttpContext context)
     {
         var route = context.GetEndpoint()?.Metadata.GetMetadata<GatewayRoute>();
-        if (route is null || _limiter.TryAcquire(context, route, out var rejection))
+        if (route is null)
         {
             return _next(context);
         }
 
-        Log.Limited(_logger, route.Template, rejection.Limit, context.TraceIdentifier);
-        return ClientRateLimiter.WriteRejectionAsync(context, rejection);
+        var pending = _limiter.AcquireAsync(context, route);
+        return pending.IsCompletedSuccessfully ? Continue(context, route, pending.Result) : AwaitAsync(context, route, pending);
+    }
+
+    private async Task AwaitAsync(HttpContext context, GatewayRoute route, ValueTask<RateDecision> pending) =>
+        await Continue(context, route, await pending);
+
+    private Task Continue(HttpContext context, GatewayRoute route, RateDecision decision)
+    {
+        if (decision.Allowed)
+        {
+            decision.WriteHeaders(context.Response);
+            return _next(context);
+        }
+
+        Log.Limited(_logger, route.Template, decision.Policy!.Name, context.TraceIdentifier);
+        return ClientRateLimiter.WriteRejectionAsync(context, decision);
     }
 
     private static partial class Log
     {
-        [LoggerMessage(3001, LogLevel.Debug, "Rate limit of {Limit}/min exceeded on {Route} (request {RequestId})")]
-        public static partial void Limited(ILogger logger, string route, string limit, string requestId);
+        [LoggerMessage(3001, LogLevel.Debug, "Rate limit {Policy} exceeded on {Route} (request {RequestId})")]
+        public static partial void Limited(ILogger logger, string route, string policy, string requestId);
     }
 }

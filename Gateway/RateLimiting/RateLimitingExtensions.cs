@@ -8,6 +8,8 @@ internal static class RateLimitingExtensions
     {
         services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.Section).ValidateWith<RateLimitOptions, RateLimitOptionsValidator>();
         services.AddSingleton<ClientAddress>();
+        services.AddSingleton<RedisRateLimitStore>();
+        services.AddHostedService(static services => services.GetRequiredService<RedisRateLimitStore>());
         services.AddSingleton<ClientRateLimiter>();
         return services;
     }

@@ -53,8 +53,11 @@ internal static class RouteEndpoints
                 .Add(static builder => ((RouteEndpointBuilder)builder).Order = 1);
         }
 
-        app.Map("/{**path}", static context => ProblemResponse.WriteAsync(context, StatusCodes.Status404NotFound, "Not found",
-                $"No endpoint at {context.Request.Path.Value}.", ProblemResponse.WriteEndpoints))
+        app.Map("/{**path}", static context => UpstreamPath.HasDotSegmentInTarget(context)
+                ? ProblemResponse.WriteAsync(context, StatusCodes.Status400BadRequest, "Bad request target",
+                    "The request target must be an absolute path without '.' or '..' segments (plain or percent-encoded).")
+                : ProblemResponse.WriteAsync(context, StatusCodes.Status404NotFound, "Not found",
+                    $"No endpoint at {context.Request.Path.Value}.", ProblemResponse.WriteEndpoints))
             .Add(static builder => ((RouteEndpointBuilder)builder).Order = 2);
         return app;
     }

@@ -57,6 +57,15 @@ internal static class UpstreamPath
             : string.Concat(baseUrl, suffix, query);
     }
 
+    /// <summary>True when the raw request path (before Kestrel removed its dot-segments) holds a '.' or '..' segment.</summary>
+    public static bool HasDotSegmentInTarget(HttpContext context)
+    {
+        var raw = context.Features.GetRequiredFeature<IHttpRequestFeature>().RawTarget.AsSpan();
+        var queryStart = raw.IndexOf('?');
+        var path = queryStart < 0 ? raw : raw[..queryStart];
+        return path.ContainsAny(NeedsScrutiny) && HasDotSegment(path);
+    }
+
     /// <summary>True when a segment of <paramref name="path"/>, once percent-decoded and split at '/', '\' (or their escapes), is "." or "..".</summary>
     internal static bool HasDotSegment(ReadOnlySpan<char> path)
     {

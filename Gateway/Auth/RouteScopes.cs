@@ -1,0 +1,134 @@
+using Microsoft.AspNetCore.Routing;
+using PyAirtable.Gateway.Routing;
+
+namespace PyAirtable.Gateway.Auth;
+
+/// <summary>
+/// The scopes a request needs: the endpoint's <see cref="RequiresScopeAttribute"/>, <c>admin</c> for anything under
+/// <c>/_gateway/</c>, and for proxied routes the configured <c>Gateway:Auth:RouteScopes</c> (none by default).
+/// Everything is resolved at start-up into per-route, per-method arrays, so a request costs a lookup and no allocation.
+/// </summary>
+internal sealed class RouteScopes
+{
+    /// <summary>Route patterns under this prefix are the gateway's own administrative endpoints.</summary>
+    public const string AdminPathPrefix = "/_gateway";
+
+    private readonly Dictionary<GatewayRoute, (string Method, string[] Scopes)[]> _byRoute = [];
+
+    public RouteScopes(IOptions<AuthOptions> options)
+    {
+        var scopesByRoute = new Dictionary<GatewayRoute, Dictionary<string, List<string>>>();
+        foreach (var rule in options.Value.RouteScopes)
+        {
+            var route = FindRoute(rule.Route);
+            if (route is null)
+            {
+                continue;
+            }
+
+            if (!scopesByRoute.TryGetValue(route, out var byMethod))
+            {
+                scopesByRoute[route] = byMethod = new Dictionary<string, List<string>>(StringComparer.OrdinalIgnoreCase);
+            }
+
+            foreach (var method in route.Methods)
+            {
+                if (!AppliesTo(rule.Methods, method))
+                {
+                    continue;
+                }
+
+                if (!byMethod.TryGetValue(method, out var scopes))
+                {
+                    byMethod[method] = scopes = [];
+                }
+
+                if (!scopes.Contains(rule.Scope))
+                {
+                    scopes.Add(rule.Scope);
+                }
+            }
+        }
+
+        foreach (var (route, byMethod) in scopesByRoute)
+        {
+            var entries = new List<(string, string[])>();
+            foreach (var (method, scopes) in byMethod)
+            {
+                entries.Add((method, [.. scopes]));
+            }
+
+            _byRoute[route] = [.. entries];
+        }
+    }
+
+    /// <summary>The proxied route with this template (compared ignoring case), or null.</summary>
+    public static GatewayRoute? FindRoute(string? template)
+    {
+        foreach (var route in GatewayRoutes.All)
+        {
+            if (string.Equals(route.Template, template, StringComparison.OrdinalIgnoreCase))
+            {
+                return route;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// The scope a non-proxied endpoint needs: its <see cref="RequiresScopeAttribute"/>, else <c>admin</c> under
+    /// <c>/_gateway/</c>, else null (the endpoint is open).
+    /// </summary>
+    public static string? ForEndpoint(Endpoint endpoint)
+    {
+        if (endpoint.Metadata.GetMetadata<RequiresScopeAttribute>() is { } required)
+        {
+            return required.Scope;
+        }
+
+        return endpoint is RouteEndpoint { RoutePattern.RawText: { } pattern } && IsAdminPath(pattern) ? RequiresScopeAttribute.Admin : null;
+    }
+
+    /// <summary>The scopes a proxied route needs for <paramref name="method"/> (empty when none).</summary>
+    public ReadOnlySpan<string> ForRoute(GatewayRoute route, string method)
+    {
+        if (_byRoute.Count == 0 || !_byRoute.TryGetValue(route, out var entries))
+        {
+            return default;
+        }
+
+        foreach (var (entryMethod, scopes) in entries)
+        {
+            if (ReferenceEquals(entryMethod, method) || string.Equals(entryMethod, method, StringComparison.OrdinalIgnoreCase))
+            {
+                return scopes;
+            }
+        }
+
+        return default;
+    }
+
+    private static bool IsAdminPath(string pattern) =>
+        pattern.StartsWith(AdminPathPrefix, StringComparison.OrdinalIgnoreCase)
+        && (pattern.Length == AdminPathPrefix.Length || pattern[AdminPathPrefix.Length] == '/');
+
+    private static bool AppliesTo(string[] methods, string method)
+    {
+        if (methods.Length == 0)
+        {
+            return true;
+        }
+
+        foreach (var listed in methods)
+        {
+            if (string.Equals(listed, method, StringComparison.OrdinalIgnoreCase)
+                || (HttpMethods.IsHead(method) && HttpMethods.IsGet(listed)))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}
