@@ -1,8 +1,10 @@
 using PyAirtable.Gateway.Auth;
 using PyAirtable.Gateway.Configuration;
 using PyAirtable.Gateway.Cors;
+using PyAirtable.Gateway.Dashboard;
 using PyAirtable.Gateway.Forwarding;
 using PyAirtable.Gateway.Health;
+using PyAirtable.Gateway.Introspection;
 using PyAirtable.Gateway.Observability;
 using PyAirtable.Gateway.RateLimiting;
 using PyAirtable.Gateway.Routing;
@@ -23,7 +25,7 @@ public partial class Program
         builder.Services.AddGatewayRateLimiting();
         builder.Services.AddGatewayCors();
         builder.Services.AddGatewayHealth();
-        builder.Services.AddGatewayObservability();
+        builder.AddGatewayObservability();
 
         var app = builder.Build();
         app.UseGatewayObservability();
@@ -33,6 +35,8 @@ public partial class Program
         app.UseMiddleware<RateLimitMiddleware>();
         app.MapGatewayProbes();
         app.MapGatewayMetrics();
+        app.MapGatewayIntrospection();
+        app.MapGatewayDashboard();
         app.MapGatewayRoutes();
         app.MapGatewayFallbacks();
         return app;

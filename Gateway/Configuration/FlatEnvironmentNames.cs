@@ -33,6 +33,7 @@ internal static class FlatEnvironmentNames
         ["JWT_AUDIENCE"] = "Gateway:Auth:Jwt:Audience",
         ["REDIS_URL"] = "Gateway:RateLimits:Redis",
         ["GATEWAY_CONFIG_FILE"] = "Gateway:ConfigFile",
+        ["LOG_FORMAT"] = "Logging:Console:FormatterName",
     };
 
     /// <summary>Flat names whose value must be a number: whole (<c>true</c>) or not.</summary>

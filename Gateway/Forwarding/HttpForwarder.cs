@@ -9,6 +9,7 @@ using Microsoft.Net.Http.Headers;
 using Polly.CircuitBreaker;
 using Polly.Timeout;
 using PyAirtable.Gateway.Auth;
+using PyAirtable.Gateway.Observability;
 using PyAirtable.Gateway.Resilience;
 using PyAirtable.Gateway.Routing;
 
@@ -141,6 +142,8 @@ internal sealed partial class HttpForwarder
         {
             // 3. Send, and wait for the response headers; cancellation flows from the client's abort. A replayable
             //    request (idempotent, no streamed body) to a service with several instances may be retried elsewhere.
+            var telemetry = RequestTelemetry.Of(context);
+            telemetry?.UpstreamStarting(context, route, service);
             SendOutcome sent;
             if (service.Attempts is { } attempts && content is null or ValidatedBodyContent && IsIdempotent(request.Method))
             {
@@ -164,12 +167,15 @@ internal sealed partial class HttpForwarder
             if (sent.Response is not { } upstream)
             {
                 var outcome = Classify(sent.Failure!, context, content);
+                telemetry?.UpstreamFailed(outcome, sent);
                 await WriteFailureAsync(context, route, service, outcome, content?.ClientFailure ?? sent.Failure!, started);
                 return;
             }
 
             try
             {
+                telemetry?.UpstreamResponded(sent);
+
                 // 4. Status and headers, unchanged but for the hop-by-hop ones.
                 var response = context.Response;
                 response.StatusCode = (int)upstream.StatusCode;
@@ -179,7 +185,7 @@ internal sealed partial class HttpForwarder
                 CopyResponseHeaders(upstream.Content.Headers.NonValidated, response.Headers, connection, gatewayCors);
 
                 // 5. The body, as it arrives.
-                await CopyResponseBodyAsync(context, route, service, upstream);
+                await CopyResponseBodyAsync(context, route, service, upstream, telemetry);
                 Log.Forwarded(_logger, request.Method, route.Template, service.Name, sent.Instance.BaseUrl, response.StatusCode,
                     Stopwatch.GetElapsedTime(started).TotalMilliseconds, sent.Retries, context.TraceIdentifier);
             }
@@ -210,6 +216,7 @@ internal sealed partial class HttpForwarder
             VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
         };
         CopyRequestHeaders(context, message, content);
+        RequestTelemetry.PropagateTrace(message);
         if (instance is not null)
         {
             message.Options.Set(ForwardingClients.InstanceKey, instance.Authority);
@@ -237,7 +244,7 @@ internal sealed partial class HttpForwarder
     private static bool IsIdempotent(string method) =>
         HttpMethods.IsGet(method) || HttpMethods.IsHead(method) || HttpMethods.IsOptions(method)
         || HttpMethods.IsPut(method) || HttpMethods.IsDelete(method) || HttpMethods.IsTrace(method);
-    private async Task CopyResponseBodyAsync(HttpContext context, GatewayRoute route, UpstreamService service, HttpResponseMessage upstream)
+    private async Task CopyResponseBodyAsync(HttpContext context, GatewayRoute route, UpstreamService service, HttpResponseMessage upstream, RequestTelemetry? telemetry)
     {
         var aborted = context.RequestAborted;
         var writer = context.Response.BodyWriter;
@@ -276,6 +283,7 @@ internal sealed partial class HttpForwarder
                 }
 
                 writer.Advance(read);
+                telemetry?.BodyChunk(read);
                 var flushed = await writer.FlushAsync(aborted);
                 if (flushed.IsCompleted || flushed.IsCanceled)
                 {

@@ -84,6 +84,7 @@ internal sealed class ClientRateLimiter : IDisposable
 
     public static Task WriteRejectionAsync(HttpContext context, RateDecision decision)
     {
+        Observability.RequestTelemetry.RateLimited(context);
         decision.WriteHeaders(context.Response);
         return ProblemResponse.WriteRetryAfterAsync(context, StatusCodes.Status429TooManyRequests, "Too many requests",
             $"Rate limit of {decision.Policy?.LimitText} requests per minute exceeded; retry later.", decision.Reset);

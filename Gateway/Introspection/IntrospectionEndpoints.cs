@@ -1,0 +1,270 @@
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.AspNetCore.Routing;
+using PyAirtable.Gateway.Auth;
+using PyAirtable.Gateway.Forwarding;
+using PyAirtable.Gateway.Health;
+using PyAirtable.Gateway.Observability;
+using PyAirtable.Gateway.RateLimiting;
+using PyAirtable.Gateway.Resilience;
+using PyAirtable.Gateway.Routing;
+
+namespace PyAirtable.Gateway.Introspection;
+
+/// <summary>
+/// Read-only views for operators, behind the <c>admin</c> scope (checked by the auth middleware, as for every
+/// <c>/_gateway/*</c> endpoint): <c>/_gateway/routes</c> (route table with services and
+/// policies), <c>/_gateway/services</c> (instances with health, circuit and load) and <c>/_gateway/config</c> (effective
+/// configuration, secrets masked, with a hash and the time of the last reload).
+/// </summary>
+internal static class IntrospectionEndpoints
+{
+    public const string Routes = "/_gateway/routes";
+    public const string Services = "/_gateway/services";
+    public const string Config = "/_gateway/config";
+
+    public static IEndpointRouteBuilder MapGatewayIntrospection(this IEndpointRouteBuilder app)
+    {
+        var sp = app.ServiceProvider;
+        var services = sp.GetRequiredService<UpstreamServices>();
+        var telemetry = sp.GetRequiredService<GatewayTelemetry>();
+        var health = sp.GetRequiredService<HealthMonitor>();
+        var configuration = sp.GetRequiredService<EffectiveConfiguration>();
+        var endpoints = sp.GetRequiredService<EndpointDataSource>();
+        var forwarding = sp.GetRequiredService<IOptionsMonitor<ForwardingOptions>>();
+        var limits = sp.GetRequiredService<IOptionsMonitor<RateLimitOptions>>();
+        var breaker = sp.GetRequiredService<IOptionsMonitor<CircuitBreakerOptions>>();
+
+        Map(app, Routes, context => HealthEndpoints.WriteJsonAsync(context, StatusCodes.Status200OK, json =>
+            WriteRoutes(json, services, endpoints, forwarding.CurrentValue, limits.CurrentValue, breaker.CurrentValue)))
+            .RequireGatewayScope(RequiresScopeAttribute.Admin);
+        Map(app, Services, context => HealthEndpoints.WriteJsonAsync(context, StatusCodes.Status200OK, json =>
+            WriteServices(json, services, telemetry, health.Last)))
+            .RequireGatewayScope(RequiresScopeAttribute.Admin);
+        Map(app, Config, context => HealthEndpoints.WriteJsonAsync(context, StatusCodes.Status200OK, json =>
+        {
+            var snapshot = configuration.Snapshot();
+            json.WriteString("hash", EffectiveConfiguration.Hash(snapshot));
+            json.WriteString("lastReload", Timestamp(configuration.LastReload));
+            json.WriteStartArray("sources");
+            foreach (var source in configuration.Sources())
+            {
+                json.WriteStringValue(source);
+            }
+
+            json.WriteEndArray();
+            foreach (var (name, part) in snapshot)
+            {
+                json.WritePropertyName(name);
+                part!.WriteTo(json);
+            }
+        }))
+            .RequireGatewayScope(RequiresScopeAttribute.Admin);
+        return app;
+    }
+
+    internal static IEndpointConventionBuilder Map(IEndpointRouteBuilder app, string template, RequestDelegate handler) =>
+        app.MapMethods(template, GatewayMethods.Get, handler).WithMetadata(new MetricsLabel(template));
+
+    internal static string Timestamp(DateTimeOffset time) =>
+        time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+
+    private static void WriteRoutes(Utf8JsonWriter json, UpstreamServices services, EndpointDataSource endpoints,
+        ForwardingOptions forwarding, RateLimitOptions limits, CircuitBreakerOptions breaker)
+    {
+        json.WriteStartArray("routes");
+        foreach (var route in GatewayRoutes.All)
+        {
+            var service = services[route.Service];
+            json.WriteStartObject();
+            json.WriteString("template", route.Template);
+            WriteStrings(json, "methods", route.Methods);
+            json.WriteString("service", service.Name);
+            json.WriteStartArray("upstreams");
+            foreach (var instance in service.All)
+            {
+                json.WriteStringValue(instance.BaseUrl);
+            }
+
+            json.WriteEndArray();
+            json.WriteString("stripPrefix", route.StripPrefix);
+            json.WriteString("description", route.Description);
+            json.WriteStartObject("policies");
+            json.WriteString("auth", "required");
+            json.WriteNull("scope");
+            json.WriteStartArray("rateLimits");
+            if (limits.PerMinute > 0)
+            {
+                WriteLimit(json, "global", limits.PerMinute);
+            }
+
+            if (route.IsChat && limits.ChatPerMinute > 0)
+            {
+                WriteLimit(json, "chat", limits.ChatPerMinute);
+            }
+
+            json.WriteEndArray();
+            json.WriteNumber("maxBodyBytes", forwarding.MaxRequestBodyBytes);
+            json.WriteBoolean("jsonObjectBody", route.RequiresJsonObject);
+            json.WriteNumber("upstreamTimeoutSeconds", forwarding.TimeoutSeconds);
+            json.WriteStartObject("circuitBreaker");
+            json.WriteBoolean("enabled", breaker.Enabled);
+            json.WriteNumber("failureThreshold", breaker.FailureThreshold);
+            json.WriteNumber("breakSeconds", breaker.BreakSeconds);
+            json.WriteEndObject();
+            json.WriteEndObject();
+            json.WriteEndObject();
+        }
+
+        json.WriteEndArray();
+
+        // Every endpoint the host serves, as routing sees it (the gateway's own ones included).
+        json.WriteStartArray("endpoints");
+        foreach (var endpoint in endpoints.Endpoints)
+        {
+            if (endpoint is not RouteEndpoint route)
+            {
+                continue;
+            }
+
+            json.WriteStartObject();
+            json.WriteString("template", route.RoutePattern.RawText);
+            var methods = route.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods;
+            if (methods is null)
+            {
+                json.WriteString("methods", "*");
+            }
+            else
+            {
+                WriteStrings(json, "methods", methods);
+            }
+
+            json.WriteNumber("order", route.Order);
+            json.WriteBoolean("proxied", route.Metadata.GetMetadata<GatewayRoute>() is not null);
+            json.WriteEndObject();
+        }
+
+        json.WriteEndArray();
+    }
+
+    private static void WriteServices(Utf8JsonWriter json, UpstreamServices services, GatewayTelemetry telemetry, HealthReport? report)
+    {
+        if (report is not null)
+        {
+            json.WriteString("checkedAt", Timestamp(report.Timestamp));
+        }
+        else
+        {
+            json.WriteNull("checkedAt");
+        }
+
+        json.WriteStartArray("services");
+        foreach (var service in services.All)
+        {
+            WriteService(json, service, telemetry, Find(report, service.Name));
+        }
+
+        json.WriteEndArray();
+    }
+
+    /// <summary>One service with its instances' health, circuit and load; shared with the dashboard feed.</summary>
+    internal static void WriteService(Utf8JsonWriter json, UpstreamService service, GatewayTelemetry telemetry, ServiceHealth? health)
+    {
+        json.WriteStartObject();
+        json.WriteString("name", service.Name);
+        json.WriteString("url", service.ConfiguredUrl);
+        json.WriteString("status", health is null ? "unknown" : StatusName(health.Status));
+        json.WriteString("circuit", CircuitNames.Name(CircuitNames.OfService(service)));
+        json.WriteNumber("retries", telemetry.Metrics.Retries(service.Kind));
+        json.WriteStartArray("instances");
+        foreach (var instance in service.All)
+        {
+            var probe = FindInstance(health, instance.BaseUrl);
+            var stats = telemetry.Of(service.Kind, instance);
+            json.WriteStartObject();
+            json.WriteString("url", instance.BaseUrl);
+            json.WriteString("status", probe is not null ? StatusName(probe.Status) : instance.Probed is { } probed ? StatusName(probed) : "unknown");
+            if (probe?.ResponseTimeSeconds is { } seconds)
+            {
+                json.WriteNumber("response_time", seconds);
+            }
+
+            if (probe?.Error is { } error)
+            {
+                json.WriteString("error", error);
+            }
+
+            json.WriteString("circuit", CircuitNames.Name(instance.Circuit));
+            json.WriteBoolean("backup", instance.IsBackup);
+            json.WriteNumber("inFlight", instance.Outstanding);
+            json.WriteNumber("requests", stats.Requests);
+            json.WriteNumber("failures", stats.Failures);
+            json.WriteEndObject();
+        }
+
+        json.WriteEndArray();
+        json.WriteEndObject();
+    }
+
+    internal static ServiceHealth? Find(HealthReport? report, string service)
+    {
+        if (report is null)
+        {
+            return null;
+        }
+
+        foreach (var candidate in report.Services)
+        {
+            if (candidate.Name == service)
+            {
+                return candidate;
+            }
+        }
+
+        return null;
+    }
+
+    private static InstanceHealth? FindInstance(ServiceHealth? health, string url)
+    {
+        if (health is null)
+        {
+            return null;
+        }
+
+        foreach (var instance in health.Instances)
+        {
+            if (instance.Url == url)
+            {
+                return instance;
+            }
+        }
+
+        return null;
+    }
+
+    private static string StatusName(HealthStatus status) => status switch
+    {
+        HealthStatus.Healthy => "healthy",
+        HealthStatus.Unhealthy => "unhealthy",
+        _ => "unreachable",
+    };
+
+    private static void WriteLimit(Utf8JsonWriter json, string name, int perMinute)
+    {
+        json.WriteStartObject();
+        json.WriteString("name", name);
+        json.WriteNumber("perMinute", perMinute);
+        json.WriteEndObject();
+    }
+
+    private static void WriteStrings(Utf8JsonWriter json, string name, IEnumerable<string> values)
+    {
+        json.WriteStartArray(name);
+        foreach (var value in values)
+        {
+            json.WriteStringValue(value);
+        }
+
+        json.WriteEndArray();
+    }
+}

@@ -1,0 +1,45 @@
+namespace PyAirtable.Gateway.Observability;
+
+/// <summary>Metrics, traces and logs beyond the contract's four metrics (section <c>Gateway:Observability</c>).</summary>
+internal sealed class ObservabilityOptions
+{
+    public const string Section = "Gateway:Observability";
+
+    /// <summary>Exports the framework's own meters named in <see cref="StandardMeterNames"/> at <c>/metrics</c>.</summary>
+    public bool StandardMeters { get; set; } = true;
+
+    /// <summary>Comma-separated names of the framework meters exported when <see cref="StandardMeters"/> is on.</summary>
+    public string StandardMeterNames { get; set; } = "Microsoft.AspNetCore.Hosting,Microsoft.AspNetCore.Server.Kestrel,System.Net.Http,System.Runtime";
+
+    /// <summary>Adds a <c>Server-Timing</c> header (gateway and upstream time) to every response.</summary>
+    public bool ServerTiming { get; set; } = true;
+
+    /// <summary>Keeps the in-memory per-second aggregates that <c>/dashboard</c> shows.</summary>
+    public bool Dashboard { get; set; } = true;
+
+    /// <summary>Records traces. Null: on exactly when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set (then they are exported over OTLP).</summary>
+    public bool? Tracing { get; set; }
+
+    /// <summary>Request/response header and body logging; off by default.</summary>
+    public BodyLoggingOptions BodyLogging { get; set; } = new();
+}
+
+/// <summary>Header and body logging through ASP.NET Core's HTTP logging, with credentials always redacted.</summary>
+internal sealed class BodyLoggingOptions
+{
+    /// <summary>Logs request and response headers and the start of their bodies (category <c>Microsoft.AspNetCore.HttpLogging</c>).</summary>
+    public bool Enabled { get; set; }
+
+    /// <summary>Most bytes of each body written to the log.</summary>
+    public int MaxBodyBytes { get; set; } = 4096;
+
+    /// <summary>
+    /// Headers whose values are logged; every other header is logged as <c>[Redacted]</c>. Credentials are redacted even if
+    /// listed. Empty: <see cref="DefaultHeaders"/>.
+    /// </summary>
+    public string[] Headers { get; set; } = [];
+
+    /// <summary>The headers logged when <see cref="Headers"/> is empty.</summary>
+    public static readonly string[] DefaultHeaders =
+        ["Accept", "Content-Type", "Content-Length", "User-Agent", "X-Request-ID", "traceparent", "Cache-Control", "Location", "Retry-After"];
+}

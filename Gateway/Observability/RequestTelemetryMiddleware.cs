@@ -1,0 +1,133 @@
+using System.Diagnostics;
+using PyAirtable.Gateway.Auth;
+
+namespace PyAirtable.Gateway.Observability;
+
+/// <summary>
+/// Times and counts every request by method, route template and status (no raw paths as labels), feeds the dashboard's
+/// aggregates, and writes the access-log line. The request's <see cref="RequestTelemetry"/> is a request feature that
+/// the forwarder fills in.
+/// </summary>
+internal sealed partial class RequestTelemetryMiddleware
+{
+    /// <summary>The <c>endpoint</c> label of requests that matched no route.</summary>
+    public const string Unmatched = "unmatched";
+
+    private readonly RequestDelegate _next;
+    private readonly GatewayTelemetry _telemetry;
+
+    public RequestTelemetryMiddleware(RequestDelegate next, GatewayTelemetry telemetry)
+    {
+        _next = next;
+        _telemetry = telemetry;
+    }
+
+    public Task InvokeAsync(HttpContext context)
+    {
+        var telemetry = new RequestTelemetry(_telemetry, context, Stopwatch.GetTimestamp());
+        context.Features.Set(telemetry);
+        Task pending;
+        try
+        {
+            pending = _next(context);
+        }
+        catch
+        {
+            Complete(context, telemetry);
+            throw;
+        }
+
+        if (pending.IsCompletedSuccessfully)
+        {
+            Complete(context, telemetry);
+            return Task.CompletedTask;
+        }
+
+        return AwaitAndCompleteAsync(pending, context, telemetry);
+    }
+
+    private async Task AwaitAndCompleteAsync(Task pending, HttpContext context, RequestTelemetry telemetry)
+    {
+        try
+        {
+            await pending;
+        }
+        finally
+        {
+            Complete(context, telemetry);
+        }
+    }
+
+    private void Complete(HttpContext context, RequestTelemetry telemetry)
+    {
+        var ended = Stopwatch.GetTimestamp();
+        var status = context.Response.StatusCode;
+        var endpoint = context.GetEndpoint()?.Metadata.GetMetadata<MetricsLabel>()?.Endpoint ?? Unmatched;
+        var elapsed = Stopwatch.GetElapsedTime(telemetry.Started, ended);
+        var metrics = _telemetry.Metrics;
+        metrics.RequestCompleted(context.Request.Method, endpoint, status, elapsed.TotalSeconds);
+        telemetry.Finish(status);
+
+        if (telemetry.IsRateLimited)
+        {
+            metrics.RateLimitRejected(endpoint);
+        }
+
+        var service = telemetry.Service;
+        if (service is not null && telemetry.UpstreamEnded != 0)
+        {
+            // Gateway-only time: everything but the wait for upstream headers and the body copy that the upstream paces.
+            var bodyEnd = telemetry.FirstByte == 0 ? telemetry.UpstreamEnded : ended;
+            var upstream = Stopwatch.GetElapsedTime(telemetry.UpstreamStarted, bodyEnd);
+            metrics.Overhead(endpoint, Math.Max(0, (elapsed - upstream).TotalSeconds));
+            if (telemetry.Streamed && telemetry.FirstByte != 0)
+            {
+                metrics.Streamed(service.Name,
+                    Stopwatch.GetElapsedTime(telemetry.Started, telemetry.FirstByte).TotalSeconds,
+                    Stopwatch.GetElapsedTime(telemetry.FirstByte, ended).TotalSeconds);
+            }
+        }
+
+        _telemetry.Stats?.Record(endpoint, status, elapsed.TotalMilliseconds, telemetry.IsRateLimited);
+
+        var log = _telemetry.AccessLog;
+        if (log.IsEnabled(LogLevel.Information))
+        {
+            var request = context.Request;
+            Log.Access(
+                log,
+                context.TraceIdentifier,
+                request.Method,
+                endpoint,
+                status,
+                elapsed.TotalMilliseconds,
+                context.Features.Get<ClientIdentity>()?.ClientId ?? "-",
+                service?.Name ?? "-",
+                telemetry.Instance?.BaseUrl ?? "-",
+                request.ContentLength ?? 0,
+                telemetry.Service is null ? context.Response.ContentLength ?? 0 : telemetry.ResponseBytes,
+                telemetry.UpstreamMilliseconds,
+                telemetry.Retries);
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(5001, LogLevel.Information,
+            "{Method} {Route} {StatusCode} in {DurationMs:0.000} ms; client {ClientId}, service {Service} at {UpstreamInstance} ({UpstreamMs:0.000} ms), {BytesIn} bytes in, {BytesOut} bytes out, {RetryCount} retries (request {RequestId})")]
+        public static partial void Access(
+            ILogger logger,
+            string requestId,
+            string method,
+            string route,
+            int statusCode,
+            double durationMs,
+            string clientId,
+            string service,
+            string upstreamInstance,
+            long bytesIn,
+            long bytesOut,
+            double upstreamMs,
+            int retryCount);
+    }
+}
