@@ -8,7 +8,8 @@ internal static class AuthExtensions
     /// <summary>API keys (the contract's and named ones), JWT bearer tokens when configured, per-route scopes.</summary>
     public static IServiceCollection AddGatewayAuth(this IServiceCollection services)
     {
-        services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.Section).ValidateWith<AuthOptions, AuthOptionsValidator>();
+        services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.Section).ValidateWith<AuthOptions, AuthOptionsValidator>()
+            .Reloadable(AuthOptions.Section);
         services.AddSingleton<ApiKeyAuthenticator>();
         services.AddSingleton<BearerTokenAuthenticator>();
         services.AddSingleton<RouteScopes>();

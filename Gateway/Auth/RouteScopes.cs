@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Routing;
+using PyAirtable.Gateway.Configuration;
 using PyAirtable.Gateway.Routing;
 
 namespace PyAirtable.Gateway.Auth;
@@ -6,19 +7,28 @@ namespace PyAirtable.Gateway.Auth;
 /// <summary>
 /// The scopes a request needs: the endpoint's <see cref="RequiresScopeAttribute"/>, <c>admin</c> for anything under
 /// <c>/_gateway/</c>, and for proxied routes the configured <c>Gateway:Auth:RouteScopes</c> (none by default).
-/// Everything is resolved at start-up into per-route, per-method arrays, so a request costs a lookup and no allocation.
+/// Everything is resolved into per-route, per-method arrays (again whenever the configuration file reloads), so a
+/// request costs a lookup and no allocation.
 /// </summary>
 internal sealed class RouteScopes
 {
     /// <summary>Route patterns under this prefix are the gateway's own administrative endpoints.</summary>
     public const string AdminPathPrefix = "/_gateway";
 
-    private readonly Dictionary<GatewayRoute, (string Method, string[] Scopes)[]> _byRoute = [];
+    private volatile Dictionary<GatewayRoute, (string Method, string[] Scopes)[]> _byRoute;
 
-    public RouteScopes(IOptions<AuthOptions> options)
+    public RouteScopes(ReloadableOptions<AuthOptions> options)
     {
+        _byRoute = Build(options.Current);
+        options.Changed += changed => _byRoute = Build(changed);
+    }
+
+    /// <summary>The per-route, per-method table for <paramref name="options"/>; replaced whole when the configuration reloads.</summary>
+    private static Dictionary<GatewayRoute, (string Method, string[] Scopes)[]> Build(AuthOptions options)
+    {
+        var table = new Dictionary<GatewayRoute, (string Method, string[] Scopes)[]>();
         var scopesByRoute = new Dictionary<GatewayRoute, Dictionary<string, List<string>>>();
-        foreach (var rule in options.Value.RouteScopes)
+        foreach (var rule in options.RouteScopes)
         {
             var route = FindRoute(rule.Route);
             if (route is null)
@@ -58,8 +68,10 @@ internal sealed class RouteScopes
                 entries.Add((method, [.. scopes]));
             }
 
-            _byRoute[route] = [.. entries];
+            table[route] = [.. entries];
         }
+
+        return table;
     }
 
     /// <summary>The proxied route with this template (compared ignoring case), or null.</summary>
@@ -93,7 +105,8 @@ internal sealed class RouteScopes
     /// <summary>The scopes a proxied route needs for <paramref name="method"/> (empty when none).</summary>
     public ReadOnlySpan<string> ForRoute(GatewayRoute route, string method)
     {
-        if (_byRoute.Count == 0 || !_byRoute.TryGetValue(route, out var entries))
+        var byRoute = _byRoute;
+        if (byRoute.Count == 0 || !byRoute.TryGetValue(route, out var entries))
         {
             return default;
         }
