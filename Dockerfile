@@ -59,13 +59,14 @@ ENV ASPNETCORE_HTTP_PORTS=8000 \
 # GC settings (workstation, non-concurrent GC are compiled in from Gateway.csproj), from the load
 # harness: one heap and no background GC thread; a proxy that streams every body needs no server
 # GC's per-core heaps.
-#   GCgen0MaxBudget 0x400000: at most 4 MiB allocated between gen0 collections, which keeps the
-#   resident set small under load at no measurable throughput cost (the runtime reads GC settings
-#   from the environment as hexadecimal numbers);
-#   GCHeapHardLimitPercent 0x4B = 75 % of the container memory limit;
+#   GCgen0size 200000 (hexadecimal: 2 MiB): a small gen0 budget; without it the budget follows the
+#   CPU's cache size (tens of MiB on server CPUs) and the resident set grows by that much under load.
+#   The harness measured ~50 MiB resident instead of ~68 MiB at the same throughput. Native AOT reads
+#   GC settings as bare hexadecimal digits (no 0x prefix);
+#   GCHeapHardLimitPercent 4B (hexadecimal: 75 %) of the container memory limit;
 #   GCConserveMemory 5: compact the heap earlier instead of growing it.
-ENV DOTNET_GCgen0MaxBudget=0x400000 \
-    DOTNET_GCHeapHardLimitPercent=0x4B \
+ENV DOTNET_GCgen0size=200000 \
+    DOTNET_GCHeapHardLimitPercent=4B \
     DOTNET_GCConserveMemory=5
 
 WORKDIR /app

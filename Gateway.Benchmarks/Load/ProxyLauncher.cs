@@ -66,7 +66,7 @@ internal sealed class ProxyLauncher(LoadOptions options, IReadOnlyList<Uri> upst
             return;
         }
 
-        foreach (var category in new[] { "Default", "Microsoft", "Microsoft.AspNetCore", "Microsoft.Hosting.Lifetime", "System.Net.Http", "PyAirtable", "PyAirtable.Gateway.Forwarding.HttpForwarder", "Yarp" })
+        foreach (var category in new[] { "Default", "Microsoft", "Microsoft.AspNetCore", "Microsoft.Hosting.Lifetime", "System.Net.Http", "PyAirtable", "PyAirtable.Gateway", "PyAirtable.Gateway.Forwarding.HttpForwarder", "PyAirtable.Gateway.AccessLog", "Yarp" })
         {
             environment[$"Logging__LogLevel__{category}"] = options.ProxyLogLevel;
         }
