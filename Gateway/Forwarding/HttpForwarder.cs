@@ -145,23 +145,22 @@ internal sealed partial class HttpForwarder
             var telemetry = RequestTelemetry.Of(context);
             telemetry?.UpstreamStarting(context, route, service);
             SendOutcome sent;
+            instance.Acquire();
+            try
+            {
+                sent = new SendOutcome(await service.Invoker.SendAsync(CreateMessage(context, route, url, content, instance), aborted), instance, null, 0);
+            }
+            catch (Exception ex)
+            {
+                instance.Release();
+                NoteFailure(service, instance, ex, context);
+                sent = new SendOutcome(null, instance, ex, 0);
+            }
+
             if (service.Attempts is { } attempts && content is null or ValidatedBodyContent && IsIdempotent(request.Method))
             {
-                sent = await UpstreamAttempts.RunAsync(this, attempts, context, route, service, content, instance, url);
-            }
-            else
-            {
-                instance.Acquire();
-                try
-                {
-                    sent = new SendOutcome(await service.Invoker.SendAsync(CreateMessage(context, route, url, content, instance), aborted), instance, null, 0);
-                }
-                catch (Exception ex)
-                {
-                    instance.Release();
-                    NoteFailure(service, instance, ex, context);
-                    sent = new SendOutcome(null, instance, ex, 0);
-                }
+                service.Budget?.Deposit();
+                sent = await UpstreamAttempts.RetryAsync(this, attempts, context, route, service, content, sent, started);
             }
 
             if (sent.Response is not { } upstream)

@@ -18,37 +18,52 @@ internal sealed class UpstreamAttempts
     private readonly GatewayRoute _route;
     private readonly UpstreamService _service;
     private readonly HttpContent? _content;
-    private readonly UpstreamInstance _first;
-    private readonly string _firstUrl;
+    private readonly long _started;
     private UpstreamInstance _last;
     private UpstreamInstance? _current;
     private ulong _tried;
     private int _attempts;
 
-    private UpstreamAttempts(HttpForwarder forwarder, HttpContext context, GatewayRoute route, UpstreamService service, HttpContent? content, UpstreamInstance first, string firstUrl)
+    private UpstreamAttempts(HttpForwarder forwarder, HttpContext context, GatewayRoute route, UpstreamService service, HttpContent? content, UpstreamInstance first, long started)
     {
         _forwarder = forwarder;
         _context = context;
         _route = route;
         _service = service;
         _content = content;
-        _first = first;
         _last = first;
-        _firstUrl = firstUrl;
+        _started = started;
     }
 
-    public static async ValueTask<SendOutcome> RunAsync(
+    /// <summary>
+    /// Called after the first attempt (made outside Polly, so a request that succeeds pays nothing for retries) has
+    /// failed: when another instance is left and the budget allows, the remaining attempts run inside the service's
+    /// pipeline, whose total timeout counts from the start of the request. Otherwise the first outcome stands.
+    /// </summary>
+    public static async ValueTask<SendOutcome> RetryAsync(
         HttpForwarder forwarder, ResiliencePipeline<HttpResponseMessage> pipeline, HttpContext context, GatewayRoute route,
-        UpstreamService service, HttpContent? content, UpstreamInstance first, string firstUrl)
+        UpstreamService service, HttpContent? content, SendOutcome first, long started)
     {
-        service.Budget?.Deposit();
-        var attempts = new UpstreamAttempts(forwarder, context, route, service, content, first, firstUrl);
+        var tried = 1UL << first.Instance.Index;
+        if (!IsRetryable(first.Response, first.Failure) || context.RequestAborted.IsCancellationRequested
+            || !service.HasUntried(tried) || !(service.Budget?.TryWithdraw() ?? true))
+        {
+            return first;
+        }
+
+        if (first.Response is { } failed)
+        {
+            failed.Dispose();
+            first.Instance.Release();
+        }
+
+        var attempts = new UpstreamAttempts(forwarder, context, route, service, content, first.Instance, started) { _tried = tried, _attempts = 1 };
         var resilience = ResilienceContextPool.Shared.Get(context.RequestAborted);
         resilience.Properties.Set(Key, attempts);
         try
         {
             var outcome = await pipeline.ExecuteOutcomeAsync(static (ctx, self) => self.AttemptAsync(ctx.CancellationToken), resilience, attempts);
-            var retries = Math.Max(0, attempts._attempts - 1);
+            var retries = attempts._attempts - 1;
             return outcome.Exception is { } failure
                 ? new SendOutcome(null, attempts._last, failure, retries)
                 : new SendOutcome(outcome.Result, attempts._current!, null, retries);
@@ -59,6 +74,18 @@ internal sealed class UpstreamAttempts
         }
     }
 
+    /// <summary>What is left of the total timeout, counted from the start of the request.</summary>
+    public static TimeSpan Remaining(ResilienceContext context, TimeSpan total)
+    {
+        if (!context.Properties.TryGetValue(Key, out var self))
+        {
+            return total;
+        }
+
+        var left = total - System.Diagnostics.Stopwatch.GetElapsedTime(self._started);
+        return left > TimeSpan.FromMilliseconds(1) ? left : TimeSpan.FromMilliseconds(1);
+    }
+
     /// <summary>Retry a failure (connection, timeout, open circuit, 500/502/503/504) when another instance is left and the budget allows.</summary>
     public static bool ShouldRetry(ResilienceContext context, Outcome<HttpResponseMessage> outcome)
     {
@@ -67,15 +94,16 @@ internal sealed class UpstreamAttempts
             return false;
         }
 
-        var failed = outcome.Exception switch
-        {
-            null => outcome.Result is { StatusCode: System.Net.HttpStatusCode.InternalServerError or System.Net.HttpStatusCode.BadGateway or System.Net.HttpStatusCode.ServiceUnavailable or System.Net.HttpStatusCode.GatewayTimeout },
-            OperationCanceledException => false,
-            var exception => !UpstreamFailures.IsClientFault(exception),
-        };
-
-        return failed && self._service.HasUntried(self._tried) && (self._service.Budget?.TryWithdraw() ?? true);
+        return IsRetryable(outcome.Result, outcome.Exception) && self._service.HasUntried(self._tried) && (self._service.Budget?.TryWithdraw() ?? true);
     }
+
+    /// <summary>Worth another instance: a connection failure, a timeout, an open circuit, or 500/502/503/504.</summary>
+    private static bool IsRetryable(HttpResponseMessage? response, Exception? exception) => exception switch
+    {
+        null => response is { StatusCode: System.Net.HttpStatusCode.InternalServerError or System.Net.HttpStatusCode.BadGateway or System.Net.HttpStatusCode.ServiceUnavailable or System.Net.HttpStatusCode.GatewayTimeout },
+        OperationCanceledException => false,
+        _ => !UpstreamFailures.IsClientFault(exception),
+    };
 
     /// <summary>A failed answer that is retried is dropped, and its instance's lease returned.</summary>
     public static void OnRetry(ResilienceContext context, Outcome<HttpResponseMessage> outcome)
@@ -90,13 +118,13 @@ internal sealed class UpstreamAttempts
 
     private async ValueTask<Outcome<HttpResponseMessage>> AttemptAsync(CancellationToken cancellationToken)
     {
-        var instance = _attempts == 0 ? _first : _service.Select(_tried);
+        var instance = _service.Select(_tried);
         if (instance is null)
         {
             return Outcome.FromException<HttpResponseMessage>(new HttpRequestException(HttpRequestError.ConnectionError, "No instance is left to try."));
         }
 
-        var url = _attempts == 0 ? _firstUrl : UpstreamPath.TryBuild(_context, _route, instance.BaseUrl)!;
+        var url = UpstreamPath.TryBuild(_context, _route, instance.BaseUrl)!;
         _attempts++;
         _tried |= 1UL << instance.Index;
         _last = instance;

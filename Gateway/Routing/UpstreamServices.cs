@@ -178,12 +178,18 @@ internal sealed partial class UpstreamServices
     /// Total timeout around retries with exponential back-off and jitter, each attempt on another instance. Which
     /// outcomes are retried, and whether the budget allows it, is <see cref="UpstreamAttempts.ShouldRetry"/>'s call.
     /// </summary>
-    private static ResiliencePipeline<HttpResponseMessage> BuildAttempts(UpstreamService service, RetryOptions retry, ForwardingOptions forwarding) =>
-        new ResiliencePipelineBuilder<HttpResponseMessage> { Name = "attempts:" + service.Name }
-            .AddTimeout(new TimeoutStrategyOptions { Timeout = TimeSpan.FromSeconds(forwarding.TotalTimeoutSeconds) })
+    private static ResiliencePipeline<HttpResponseMessage> BuildAttempts(UpstreamService service, RetryOptions retry, ForwardingOptions forwarding)
+    {
+        // The first attempt runs outside the pipeline; the pipeline's first call is the first retry (on another instance,
+        // at once), its own retries the later ones (backing off).
+        var total = TimeSpan.FromSeconds(forwarding.TotalTimeoutSeconds);
+        var builder = new ResiliencePipelineBuilder<HttpResponseMessage> { Name = "attempts:" + service.Name }
+            .AddTimeout(new TimeoutStrategyOptions { TimeoutGenerator = args => ValueTask.FromResult(UpstreamAttempts.Remaining(args.Context, total)) });
+        var later = Math.Min(retry.MaxRetries, service.All.Length - 1) - 1;
+        return later < 1 ? builder.Build() : builder
             .AddRetry(new HttpRetryStrategyOptions
             {
-                MaxRetryAttempts = Math.Min(retry.MaxRetries, service.All.Length - 1),
+                MaxRetryAttempts = later,
                 Delay = TimeSpan.FromMilliseconds(retry.BaseDelayMilliseconds),
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
@@ -196,6 +202,7 @@ internal sealed partial class UpstreamServices
                 },
             })
             .Build();
+    }
 
     private static partial class Log
     {
