@@ -2,6 +2,8 @@
 # Runs every test of the solution (the README's test command). Extra arguments go to `dotnet test`.
 set -uo pipefail
 cd "$(dirname "$0")"
+# The Redis and browser tests need redis-server and chromium from Debian: installed here when missing.
+.ci/install-packages
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 dotnet test PyAirtableGateway.sln -c Release "$@" 2>&1 | tee "$log"
