@@ -29,7 +29,7 @@ internal sealed class AuthOptionsValidator : IValidateOptions<AuthOptions>
         ValidateKeys(options, errors);
         ValidateJwt(options.Jwt, errors);
         ValidateRouteScopes(options.RouteScopes, errors);
-        return errors.Result;
+        return errors.Outcome;
     }
 
     private static bool IsUsableKey(string key) =>

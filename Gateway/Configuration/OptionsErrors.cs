@@ -28,5 +28,5 @@ internal sealed class OptionsErrors
         (_errors ??= []).Add($"{key} {problem}.");
     }
 
-    public ValidateOptionsResult Result => _errors is null ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(_errors);
+    public ValidateOptionsResult Outcome => _errors is null ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(_errors);
 }

@@ -22,7 +22,7 @@ internal sealed class ServerLimitsOptionsValidator : IValidateOptions<ServerLimi
             errors.Add(nameof(options.MaxConcurrentConnections), options.MaxConcurrentConnections, "must be 0 (unlimited) or positive");
         }
 
-        return errors.Result;
+        return errors.Outcome;
     }
 
     private static void Positive(OptionsErrors errors, string property, int value)

@@ -33,6 +33,6 @@ internal sealed class GatewayCorsOptionsValidator : IValidateOptions<GatewayCors
             errors.Add(nameof(options.PreflightMaxAgeSeconds), options.PreflightMaxAgeSeconds, "must not be negative");
         }
 
-        return errors.Result;
+        return errors.Outcome;
     }
 }

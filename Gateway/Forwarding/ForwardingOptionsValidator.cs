@@ -53,6 +53,6 @@ internal sealed class ForwardingOptionsValidator : IValidateOptions<ForwardingOp
             errors.Add(nameof(options.PooledConnectionIdleTimeoutSeconds), options.PooledConnectionIdleTimeoutSeconds, "must be above 0");
         }
 
-        return errors.Result;
+        return errors.Outcome;
     }
 }

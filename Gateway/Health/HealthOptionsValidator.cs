@@ -22,7 +22,7 @@ internal sealed class HealthOptionsValidator : IValidateOptions<HealthOptions>, 
             errors.Add(nameof(options.IntervalSeconds), options.IntervalSeconds, "must be 0 (off) or a number of seconds up to 3600");
         }
 
-        return errors.Result;
+        return errors.Outcome;
     }
 
     public ValidateOptionsResult Validate(string? name, ShutdownOptions options)
@@ -33,6 +33,6 @@ internal sealed class HealthOptionsValidator : IValidateOptions<HealthOptions>, 
             errors.Add(nameof(options.DrainTimeoutSeconds), options.DrainTimeoutSeconds, "must be a number of seconds from 0 to 3600");
         }
 
-        return errors.Result;
+        return errors.Outcome;
     }
 }

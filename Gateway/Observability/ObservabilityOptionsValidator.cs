@@ -15,6 +15,6 @@ internal sealed class ObservabilityOptionsValidator : IValidateOptions<Observabi
             errors.Add("BodyLogging:MaxBodyBytes", options.BodyLogging.MaxBodyBytes, $"must be between 0 and {MaxLoggedBodyBytes}");
         }
 
-        return errors.Result;
+        return errors.Outcome;
     }
 }

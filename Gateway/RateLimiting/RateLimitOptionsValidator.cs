@@ -67,6 +67,6 @@ internal sealed class RateLimitOptionsValidator : IValidateOptions<RateLimitOpti
             errors.Add(nameof(options.RedisKeyPrefix), options.RedisKeyPrefix, "must be a non-empty prefix without braces");
         }
 
-        return errors.Result;
+        return errors.Outcome;
     }
 }

@@ -17,6 +17,6 @@ internal sealed class CircuitBreakerOptionsValidator : IValidateOptions<CircuitB
             errors.Add(nameof(options.BreakSeconds), options.BreakSeconds, "must be between 0.1 and 86400 seconds");
         }
 
-        return errors.Result;
+        return errors.Outcome;
     }
 }

@@ -27,6 +27,6 @@ internal sealed class RetryOptionsValidator : IValidateOptions<RetryOptions>
             errors.Add(nameof(options.MinRetriesPerSecond), options.MinRetriesPerSecond, "must not be negative");
         }
 
-        return errors.Result;
+        return errors.Outcome;
     }
 }

@@ -17,6 +17,6 @@ internal sealed class LoadBalancingOptionsValidator : IValidateOptions<LoadBalan
             errors.Add(nameof(options.PassiveCooldownSeconds), options.PassiveCooldownSeconds, "must be a number of seconds from 0 to 3600");
         }
 
-        return errors.Result;
+        return errors.Outcome;
     }
 }

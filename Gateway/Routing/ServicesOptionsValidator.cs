@@ -10,7 +10,7 @@ internal sealed class ServicesOptionsValidator : IValidateOptions<ServicesOption
         Check(errors, "AirtableGateway", options.AirtableGateway);
         Check(errors, "McpServer", options.McpServer);
         Check(errors, "LlmOrchestrator", options.LlmOrchestrator);
-        return errors.Result;
+        return errors.Outcome;
     }
 
     private static void Check(OptionsErrors errors, string service, ServiceEndpointOptions endpoint)
