@@ -60,7 +60,7 @@ public sealed partial class GracefulShutdownTests
         }
     }
 
-    /// <summary>After SIGTERM, <c>/readyz</c> answers 503 or the listener refuses the connection.</summary>
+    /// <summary>After SIGTERM, <c>/readyz</c> answers 503 or the listener no longer takes the connection.</summary>
     private static async Task WaitForNotReadyAsync(int port)
     {
         var deadline = DateTime.UtcNow + Timeouts.Signal;
@@ -75,7 +75,7 @@ public sealed partial class GracefulShutdownTests
                     return;
                 }
             }
-            catch (HttpRequestException ex) when (ex.InnerException is SocketException { SocketErrorCode: SocketError.ConnectionRefused })
+            catch (HttpRequestException ex) when (ListenerGone(ex))
             {
                 return;
             }
@@ -83,6 +83,23 @@ public sealed partial class GracefulShutdownTests
             Assert.True(DateTime.UtcNow < deadline, "/readyz still answered 200 after SIGTERM");
             await Task.Delay(50);
         }
+    }
+
+    /// <summary>
+    /// The listener has stopped: the connection is refused, or it was still in the accept backlog when the listener
+    /// closed and is reset.
+    /// </summary>
+    private static bool ListenerGone(Exception exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is SocketException { SocketErrorCode: SocketError.ConnectionRefused or SocketError.ConnectionReset })
+            {
+                return true;
+            }
+        }
+
+        return exception is HttpRequestException { HttpRequestError: HttpRequestError.ResponseEnded };
     }
 
     private static Process StartProcess(string llmUrl, int drainSeconds)

@@ -155,7 +155,7 @@ public sealed class InstanceTests
         slow.Handler = WithHealth(slow.NeverAnswer());
         await using var fast = await FakeUpstream.StartAsync(WithHealth(FakeUpstream.Respond(200, """{"ok":true}""")));
         await using var gateway = await GatewayHost.StartAtAsync($"{slow.Url},{fast.Url}", null, null,
-            Settings(("UPSTREAM_TIMEOUT", "0.5"), ("Gateway:LoadBalancing:Policy", "RoundRobin"), ("Gateway:LoadBalancing:PassiveCooldownSeconds", "0")));
+            Settings(("UPSTREAM_TIMEOUT", "1.5"), ("Gateway:LoadBalancing:Policy", "RoundRobin"), ("Gateway:LoadBalancing:PassiveCooldownSeconds", "0")));
 
         for (var i = 0; i < 4; i++)
         {
