@@ -64,9 +64,11 @@ internal sealed class UpstreamAttempts
         {
             var outcome = await pipeline.ExecuteOutcomeAsync(static (ctx, self) => self.AttemptAsync(ctx.CancellationToken), resilience, attempts);
             var retries = attempts._attempts - 1;
-            return outcome.Exception is { } failure
-                ? new SendOutcome(null, attempts._last, failure, retries)
-                : new SendOutcome(outcome.Result, attempts._current!, null, retries);
+            return outcome switch
+            {
+                { Exception: { } failure } => new SendOutcome(null, attempts._last, failure, retries),
+                { Result: var response } => new SendOutcome(response, attempts._current!, null, retries),
+            };
         }
         finally
         {
@@ -94,7 +96,7 @@ internal sealed class UpstreamAttempts
             return false;
         }
 
-        return IsRetryable(outcome.Result, outcome.Exception) && self._service.HasUntried(self._tried) && (self._service.Budget?.TryWithdraw() ?? true);
+        return outcome is { Result: var response, Exception: var exception } && IsRetryable(response, exception) && self._service.HasUntried(self._tried) && (self._service.Budget?.TryWithdraw() ?? true);
     }
 
     /// <summary>Worth another instance: a connection failure, a timeout, an open circuit, or 500/502/503/504.</summary>
@@ -108,7 +110,7 @@ internal sealed class UpstreamAttempts
     /// <summary>A failed answer that is retried is dropped, and its instance's lease returned.</summary>
     public static void OnRetry(ResilienceContext context, Outcome<HttpResponseMessage> outcome)
     {
-        if (outcome.Result is { } response && context.Properties.TryGetValue(Key, out var self))
+        if (outcome is { Result: { } response } && context.Properties.TryGetValue(Key, out var self))
         {
             response.Dispose();
             self._current?.Release();

@@ -100,7 +100,7 @@ internal sealed class ClientRateLimiter : IDisposable
                 return AwaitSharedAsync(shared, key, policies);
             }
 
-            if (shared.Result is { } decided)
+            if (shared.GetAwaiter().GetResult() is { } decided)
             {
                 return new ValueTask<RateDecision>(decided);
             }

@@ -25,7 +25,7 @@ internal sealed partial class RateLimitMiddleware
         }
 
         var pending = _limiter.AcquireAsync(context, route);
-        return pending.IsCompletedSuccessfully ? Continue(context, route, pending.Result) : AwaitAsync(context, route, pending);
+        return pending.IsCompletedSuccessfully ? Continue(context, route, pending.GetAwaiter().GetResult()) : AwaitAsync(context, route, pending);
     }
 
     private async Task AwaitAsync(HttpContext context, GatewayRoute route, ValueTask<RateDecision> pending) =>

@@ -16,7 +16,7 @@ internal static class UpstreamFailures
             return callerToken.IsCancellationRequested || IsClientFault(exception) ? ForwardVerdict.NoVerdict : ForwardVerdict.Failure;
         }
 
-        return outcome.Result is { } response && (int)response.StatusCode >= 500 ? ForwardVerdict.Failure : ForwardVerdict.Success;
+        return outcome is { Result: { } response } && (int)response.StatusCode >= 500 ? ForwardVerdict.Failure : ForwardVerdict.Success;
     }
 
     public static bool IsClientFault(Exception exception)
