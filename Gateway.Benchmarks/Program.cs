@@ -39,6 +39,8 @@ internal static class BenchmarkProgram
                 return MicroCommand.Run(rest);
             case "yarp-proxy":
                 return await YarpProxyCommand.RunAsync(rest);
+            case "floor-proxy":
+                return await FloorProxyCommand.RunAsync(rest);
             case "-h" or "--help" or "help":
                 Console.WriteLine(Usage);
                 return 0;

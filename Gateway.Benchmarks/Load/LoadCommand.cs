@@ -103,9 +103,7 @@ internal static class LoadCommand
             var connections = options.Connections.Max();
             foreach (var name in options.Targets.Where(t => t != "direct"))
             {
-                Func<ProxyProcess> start = name == "gateway"
-                    ? () => launcher.StartGateway(CpuPinning.ProxyCpu)
-                    : () => launcher.StartYarp(CpuPinning.ProxyCpu);
+                Func<ProxyProcess> start = () => launcher.Start(name, CpuPinning.ProxyCpu);
                 var request = Request(options, ProxyPrefix + path);
                 curves.Add(await WarmupCurve.MeasureAsync(name, start, request, ProxyPrefix + path, connections, options.WarmupCurveSeconds, cancellationToken));
             }
@@ -120,7 +118,7 @@ internal static class LoadCommand
                 targets.Add(name switch
                 {
                     "direct" => new LoadTarget("direct", upstreamEndpoint, path, Request(options, path), null),
-                    _ => StartProxy(name, name == "gateway" ? launcher.StartGateway : launcher.StartYarp, proxyCpu, options, path, processes),
+                    _ => StartProxy(name, cpu => launcher.Start(name, cpu), proxyCpu, options, path, processes),
                 });
             }
 

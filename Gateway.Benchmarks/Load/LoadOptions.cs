@@ -9,7 +9,8 @@ internal sealed record LoadOptions
     public const string Help = """
         load [options]
           --duration S            measured seconds per target per round (10; quick 1)
-          --warmup S              unmeasured seconds per target before the first round (5; quick 1)
+          --warmup S              unmeasured seconds per target before the first round (30; quick 1): YARP's JIT needs
+                                  ~25 s on one core to reach full speed, so shorter runs measure it still warming up
           --rounds N              rounds; targets are interleaved and their order rotates each round (3; quick 1)
           --connections 1,32      connection counts to run, comma-separated (1,32; quick 1,16)
           --mode closed|open|both closed loop (max throughput), open loop (constant --rate), or both (closed; open if only --rate given)
@@ -17,7 +18,8 @@ internal sealed record LoadOptions
           --payload BYTES         size of the upstream's JSON answer for GET /bench/json (1024)
           --body BYTES            send POST /bench/echo with a body of this size instead of the GET
           --path /p?q             upstream-relative path to request instead (the proxies get /api/airtable + path)
-          --targets a,b,c         which of direct,gateway,yarp to run (all)
+          --targets a,b,c         which of direct,gateway,yarp,floor to run (direct,gateway,yarp); floor is the least a
+                                  Kestrel + HttpClient proxy can cost (one middleware, no routing or features)
           --pin                   proxies on CPU 0, load generator and upstream on CPU 1 (taskset, or ProcessorAffinity)
           --warmup-curve          also measure time to steady throughput after a cold start on one core (gateway, yarp)
           --warmup-curve-seconds  length of each warm-up curve (60; quick 10)
@@ -25,13 +27,15 @@ internal sealed record LoadOptions
           --instances N           upstream instances behind both proxies (1); the gateway balances over them, so does YARP
           --dead-instances N      also list N instances that refuse connections (0): an instance failure, as both proxies meet it
           --gateway-dll PATH      the gateway to run: Gateway.dll (next to this program by default) or a native AOT executable
+          --gen0size HEX          DOTNET_GCgen0size for every proxy (200000 = 2 MiB, the gateway image's setting);
+                                  'none' leaves the runtime's default (a gen0 budget sized from the CPU cache)
           --proxy-log-level L     minimum log level of both proxies (Warning); 'default' keeps their own configuration
           --quick                 a few seconds in all, for a smoke run; exits non-zero on any error
         """;
 
     public double DurationSeconds { get; init; } = 10;
 
-    public double WarmupSeconds { get; init; } = 5;
+    public double WarmupSeconds { get; init; } = 30;
 
     public int Rounds { get; init; } = 3;
 
@@ -69,6 +73,9 @@ internal sealed record LoadOptions
 
     public string ProxyLogLevel { get; init; } = "Warning";
 
+    /// <summary>DOTNET_GCgen0size (hexadecimal bytes) for every proxy alike, or null for the runtime's default.</summary>
+    public string? Gen0Size { get; init; } = "200000";
+
     public bool Quick { get; init; }
 
     /// <summary>The upstream-relative request target.</summary>
@@ -86,9 +93,9 @@ internal sealed record LoadOptions
             .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         foreach (var t in targets)
         {
-            if (t is not ("direct" or "gateway" or "yarp"))
+            if (t is not ("direct" or "gateway" or "yarp" or "floor"))
             {
-                throw new ArgumentException($"Unknown target '{t}' (expected direct, gateway, yarp).");
+                throw new ArgumentException($"Unknown target '{t}' (expected direct, gateway, yarp, floor).");
             }
         }
 
@@ -96,7 +103,7 @@ internal sealed record LoadOptions
         {
             Quick = quick,
             DurationSeconds = o.Double("duration", quick ? 1 : 10),
-            WarmupSeconds = o.Double("warmup", quick ? 1 : 5),
+            WarmupSeconds = o.Double("warmup", quick ? 1 : 30),
             Rounds = Math.Max(1, o.Int("rounds", quick ? 1 : 3)),
             Connections = o.IntList("connections", quick ? [1, 16] : [1, 32]),
             Closed = mode is null ? !rateGiven : mode is "closed" or "both",
@@ -112,6 +119,7 @@ internal sealed record LoadOptions
             OutputDirectory = o.String("out", System.IO.Path.Combine("artifacts", "load")),
             GatewayDll = System.IO.Path.GetFullPath(o.String("gateway-dll", System.IO.Path.Combine(AppContext.BaseDirectory, "Gateway.dll"))),
             ProxyLogLevel = o.String("proxy-log-level", "Warning"),
+            Gen0Size = o.String("gen0size", "200000") is { } gen0 && !string.Equals(gen0, "none", StringComparison.OrdinalIgnoreCase) ? gen0 : null,
             Instances = Math.Clamp(o.Int("instances", 1), 1, 8),
             DeadInstances = Math.Clamp(o.Int("dead-instances", 0), 0, 8),
         };

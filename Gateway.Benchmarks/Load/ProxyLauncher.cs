@@ -38,7 +38,20 @@ internal sealed class ProxyLauncher(LoadOptions options, IReadOnlyList<Uri> upst
             "gateway", options.GatewayDll, ["--urls", string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{port}")], environment, port, cpu);
     }
 
-    public ProxyProcess StartYarp(int? cpu)
+    public ProxyProcess StartYarp(int? cpu) => StartBaseline("yarp", "yarp-proxy", cpu);
+
+    /// <summary>The floor: the least a Kestrel + HttpClient proxy can cost (see FloorProxyCommand).</summary>
+    public ProxyProcess StartFloor(int? cpu) => StartBaseline("floor", "floor-proxy", cpu);
+
+    public ProxyProcess Start(string name, int? cpu) => name switch
+    {
+        "gateway" => StartGateway(cpu),
+        "yarp" => StartYarp(cpu),
+        "floor" => StartFloor(cpu),
+        _ => throw new ArgumentOutOfRangeException(nameof(name), name, "Not a proxy target."),
+    };
+
+    private ProxyProcess StartBaseline(string name, string command, int? cpu)
     {
         var port = ProxyProcess.FreePort();
         var self = Path.Combine(AppContext.BaseDirectory, "Gateway.Benchmarks.dll");
@@ -49,17 +62,25 @@ internal sealed class ProxyLauncher(LoadOptions options, IReadOnlyList<Uri> upst
         };
         AddLogLevels(environment);
         return ProxyProcess.Start(
-            "yarp",
+            name,
             self,
-            ["yarp-proxy", "--port", port.ToString(CultureInfo.InvariantCulture), "--upstream", string.Join(',', upstreams)],
+            [command, "--port", port.ToString(CultureInfo.InvariantCulture), "--upstream", string.Join(',', upstreams)],
             environment,
             port,
             cpu);
     }
 
-    /// <summary>Per-request logging off on both sides alike (categories the gateway may configure included).</summary>
+    /// <summary>
+    /// Per-request logging off on both sides alike (categories the gateway may configure included); the same gen0
+    /// budget for every proxy.
+    /// </summary>
     private void AddLogLevels(Dictionary<string, string> environment)
     {
+        if (options.Gen0Size is { } gen0)
+        {
+            environment["DOTNET_GCgen0size"] = gen0;
+        }
+
         if (string.Equals(options.ProxyLogLevel, "default", StringComparison.OrdinalIgnoreCase))
         {
             // Measure the shipped logging configuration as it is.

@@ -61,10 +61,10 @@ public sealed class MetricsExportTests
         Assert.Equal(1, metrics.Value("gateway_stream_duration_seconds_count", ("service", "airtable-gateway")));
         Assert.True(metrics.Has("gateway_overhead_seconds_bucket", ("endpoint", "/api/airtable/{**path}"), ("le", "0.001")), metrics.Text);
 
-        // The framework's meters: ASP.NET Core hosting, Kestrel, HttpClient, runtime.
+        // The framework's meters: ASP.NET Core hosting, Kestrel, runtime; HttpClient's only when named (it costs on every forward).
         Assert.True(metrics.Has("http_server_request_duration_seconds_count", ("http_route", "/api/airtable/{**path}")), metrics.Text);
         Assert.True(metrics.Has("kestrel_active_connections"), metrics.Text);
-        Assert.True(metrics.Has("http_client_request_duration_seconds_count"), metrics.Text);
+        Assert.DoesNotContain(metrics.Samples, s => s.Name.StartsWith("http_client_", StringComparison.Ordinal));
         Assert.Contains(metrics.Samples, s => s.Name.StartsWith("dotnet_gc_", StringComparison.Ordinal));
 
         // Bounded cardinality: no raw path or id anywhere.
@@ -87,6 +87,23 @@ public sealed class MetricsExportTests
         Assert.DoesNotContain(metrics.Samples, s => s.Name.StartsWith("http_server_", StringComparison.Ordinal));
         Assert.DoesNotContain(metrics.Samples, s => s.Name.StartsWith("kestrel_", StringComparison.Ordinal));
         Assert.DoesNotContain(metrics.Samples, s => s.Name.StartsWith("dotnet_", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Metrics_HttpClientMeterNamed_ClientSeriesExported()
+    {
+        await using var upstream = await FakeUpstream.StartAsync();
+        await using var gateway = await GatewayHost.StartAsync(upstream, upstream, upstream, new Dictionary<string, string?>
+        {
+            ["Gateway:Observability:StandardMeterNames"] = "Microsoft.AspNetCore.Hosting,System.Net.Http",
+        });
+
+        await ExpectAsync(gateway, HttpMethod.Get, "/api/airtable/x", HttpStatusCode.OK);
+        var metrics = PrometheusText.Parse(await MetricsTests.ScrapeUntilAsync(gateway, text =>
+            PrometheusText.Parse(text).Has("http_client_request_duration_seconds_count")));
+
+        Assert.True(metrics.Has("http_client_request_duration_seconds_count"), metrics.Text);
+        Assert.DoesNotContain(metrics.Samples, s => s.Name.StartsWith("kestrel_", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -14,7 +14,7 @@ internal abstract class ForwardedContent : HttpContent
     /// <summary>The exception that reading the client's body threw, if it did.</summary>
     public Exception? ClientFailure { get; protected set; }
 
-    /// <summary>Called by <see cref="UpstreamTimeoutHandler"/>: <paramref name="timer"/> is armed when the body has been sent.</summary>
+    /// <summary>Called by <see cref="HttpForwarder.SendAsync"/>: <paramref name="timer"/> is armed when the body has been sent.</summary>
     public void ArmWhenSent(CancellationTokenSource timer, TimeSpan timeout)
     {
         _headersTimeout = timeout;

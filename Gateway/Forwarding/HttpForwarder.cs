@@ -39,6 +39,7 @@ internal sealed partial class HttpForwarder
     private readonly string? _serviceKey;
     private readonly FrozenSet<string>? _stripCookies;
     private readonly TimeSpan _breakDuration;
+    private readonly TimeSpan _headersTimeout;
     private readonly TimeSpan _passiveCooldown;
     private readonly Dictionary<GatewayRoute, TimeSpan>? _routeTimeouts;
 
@@ -56,6 +57,7 @@ internal sealed partial class HttpForwarder
         _serviceKey = auth.Value.ApiKey;
         _stripCookies = forwarding.Value.StripCookies.Length == 0 ? null : forwarding.Value.StripCookies.ToFrozenSet(StringComparer.Ordinal);
         _breakDuration = TimeSpan.FromSeconds(breaker.Value.BreakSeconds);
+        _headersTimeout = TimeSpan.FromSeconds(forwarding.Value.TimeoutSeconds);
         _passiveCooldown = TimeSpan.FromSeconds(balancing.Value.PassiveCooldownSeconds);
         foreach (var (name, seconds) in forwarding.Value.RouteTimeoutSeconds)
         {
@@ -148,7 +150,7 @@ internal sealed partial class HttpForwarder
             instance.Acquire();
             try
             {
-                sent = new SendOutcome(await service.Invoker.SendAsync(CreateMessage(context, route, url, content, instance), aborted), instance, null, 0);
+                sent = new SendOutcome(await SendAsync(context, route, service, instance, url, content, aborted), instance, null, 0);
             }
             catch (Exception ex)
             {
@@ -205,8 +207,57 @@ internal sealed partial class HttpForwarder
         }
     }
 
+    /// <summary>
+    /// One attempt on one instance: its circuit breaker first (open: <see cref="BrokenCircuitException"/> without a
+    /// call), then the send, with the response-headers timeout counted from the moment the whole body has been sent
+    /// (a slow upload is never cut, a response body in progress never bounded). A timeout surfaces as
+    /// <see cref="UpstreamTimeoutException"/>; the caller's cancellation stays an <see cref="OperationCanceledException"/>,
+    /// so a client that went away is never mistaken for a slow upstream, nor counted against the instance.
+    /// </summary>
+    internal async Task<HttpResponseMessage> SendAsync(
+        HttpContext context, GatewayRoute route, UpstreamService service, UpstreamInstance instance, string url, ForwardedContent? content,
+        CancellationToken cancellationToken)
+    {
+        var breaker = instance.Breaker;
+        var trial = false;
+        if (breaker is not null && !breaker.TryEnter(out trial, out var retryAfter))
+        {
+            throw new BrokenCircuitException("The circuit is open.", retryAfter);
+        }
+
+        var timeout = _routeTimeouts is not null && _routeTimeouts.TryGetValue(route, out var routeTimeout) ? routeTimeout : _headersTimeout;
+        using var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        if (content is not null)
+        {
+            content.ArmWhenSent(timer, timeout);
+        }
+        else
+        {
+            timer.CancelAfter(timeout);
+        }
+
+        HttpResponseMessage response;
+        try
+        {
+            response = await service.Invoker.SendAsync(CreateMessage(context, url, content), timer.Token);
+        }
+        catch (OperationCanceledException) when (timer.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            breaker?.Record(ForwardVerdict.Failure, trial);
+            throw new UpstreamTimeoutException();
+        }
+        catch (Exception exception)
+        {
+            breaker?.Record(UpstreamFailures.Judge(exception, cancellationToken), trial);
+            throw;
+        }
+
+        breaker?.Record(UpstreamFailures.Judge(response), trial);
+        return response;
+    }
+
     /// <summary>The upstream request for one attempt: same method, <paramref name="url"/>, the headers that may cross.</summary>
-    internal HttpRequestMessage CreateMessage(HttpContext context, GatewayRoute route, string url, HttpContent? content, UpstreamInstance? instance = null)
+    internal HttpRequestMessage CreateMessage(HttpContext context, string url, HttpContent? content)
     {
         var message = new HttpRequestMessage(HttpMethod.Parse(context.Request.Method), new Uri(url, RawUri))
         {
@@ -216,16 +267,6 @@ internal sealed partial class HttpForwarder
         };
         CopyRequestHeaders(context, message, content);
         RequestTelemetry.PropagateTrace(message);
-        if (instance is not null)
-        {
-            message.Options.Set(ForwardingClients.InstanceKey, instance.Authority);
-        }
-
-        if (_routeTimeouts is not null && _routeTimeouts.TryGetValue(route, out var timeout))
-        {
-            message.Options.Set(UpstreamTimeoutHandler.RouteTimeout, timeout);
-        }
-
         return message;
     }
 

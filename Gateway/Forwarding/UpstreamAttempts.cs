@@ -17,14 +17,14 @@ internal sealed class UpstreamAttempts
     private readonly HttpContext _context;
     private readonly GatewayRoute _route;
     private readonly UpstreamService _service;
-    private readonly HttpContent? _content;
+    private readonly ForwardedContent? _content;
     private readonly long _started;
     private UpstreamInstance _last;
     private UpstreamInstance? _current;
     private ulong _tried;
     private int _attempts;
 
-    private UpstreamAttempts(HttpForwarder forwarder, HttpContext context, GatewayRoute route, UpstreamService service, HttpContent? content, UpstreamInstance first, long started)
+    private UpstreamAttempts(HttpForwarder forwarder, HttpContext context, GatewayRoute route, UpstreamService service, ForwardedContent? content, UpstreamInstance first, long started)
     {
         _forwarder = forwarder;
         _context = context;
@@ -42,7 +42,7 @@ internal sealed class UpstreamAttempts
     /// </summary>
     public static async ValueTask<SendOutcome> RetryAsync(
         HttpForwarder forwarder, ResiliencePipeline<HttpResponseMessage> pipeline, HttpContext context, GatewayRoute route,
-        UpstreamService service, HttpContent? content, SendOutcome first, long started)
+        UpstreamService service, ForwardedContent? content, SendOutcome first, long started)
     {
         var tried = 1UL << first.Instance.Index;
         if (!IsRetryable(first.Response, first.Failure) || context.RequestAborted.IsCancellationRequested
@@ -133,7 +133,7 @@ internal sealed class UpstreamAttempts
         instance.Acquire();
         try
         {
-            var response = await _service.Invoker.SendAsync(_forwarder.CreateMessage(_context, _route, url, _content, instance), cancellationToken);
+            var response = await _forwarder.SendAsync(_context, _route, _service, instance, url, _content, cancellationToken);
             _current = instance;
             return Outcome.FromResult(response);
         }

@@ -220,10 +220,30 @@ internal sealed class RequestTelemetry
     {
         var total = Stopwatch.GetElapsedTime(Started).TotalMilliseconds;
         var upstream = UpstreamMilliseconds;
-        var value = UpstreamStarted == 0
-            ? string.Create(CultureInfo.InvariantCulture, $"gateway;dur={total:0.###}")
-            : string.Create(CultureInfo.InvariantCulture, $"gateway;dur={Math.Max(0, total - upstream):0.###}, upstream;dur={upstream:0.###}");
-        _response.Headers.Append(ServerTimingHeader, value);
+        Span<char> buffer = stackalloc char[96];
+        var length = 0;
+        Append(buffer, ref length, "gateway;dur=");
+        Append(buffer, ref length, UpstreamStarted == 0 ? total : Math.Max(0, total - upstream));
+        if (UpstreamStarted != 0)
+        {
+            Append(buffer, ref length, ", upstream;dur=");
+            Append(buffer, ref length, upstream);
+        }
+
+        _response.Headers.Append(ServerTimingHeader, new string(buffer[..length]));
+    }
+
+    private static void Append(Span<char> buffer, ref int length, string text)
+    {
+        text.CopyTo(buffer[length..]);
+        length += text.Length;
+    }
+
+    /// <summary>Milliseconds with three decimals (a standard format: no custom-format parsing on every response).</summary>
+    private static void Append(Span<char> buffer, ref int length, double milliseconds)
+    {
+        milliseconds.TryFormat(buffer[length..], out var written, "F3", CultureInfo.InvariantCulture);
+        length += written;
     }
 
     private const string ServerTimingHeader = "Server-Timing";

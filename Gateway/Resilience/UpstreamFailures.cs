@@ -1,4 +1,3 @@
-using Polly;
 using PyAirtable.Gateway.Forwarding;
 
 namespace PyAirtable.Gateway.Resilience;
@@ -9,15 +8,11 @@ namespace PyAirtable.Gateway.Resilience;
 /// </summary>
 internal static class UpstreamFailures
 {
-    public static ForwardVerdict Judge(Outcome<HttpResponseMessage> outcome, CancellationToken callerToken)
-    {
-        if (outcome.Exception is { } exception)
-        {
-            return callerToken.IsCancellationRequested || IsClientFault(exception) ? ForwardVerdict.NoVerdict : ForwardVerdict.Failure;
-        }
+    public static ForwardVerdict Judge(HttpResponseMessage response) =>
+        (int)response.StatusCode >= 500 ? ForwardVerdict.Failure : ForwardVerdict.Success;
 
-        return outcome is { Result: { } response } && (int)response.StatusCode >= 500 ? ForwardVerdict.Failure : ForwardVerdict.Success;
-    }
+    public static ForwardVerdict Judge(Exception exception, CancellationToken callerToken) =>
+        callerToken.IsCancellationRequested || IsClientFault(exception) ? ForwardVerdict.NoVerdict : ForwardVerdict.Failure;
 
     public static bool IsClientFault(Exception exception)
     {

@@ -46,6 +46,9 @@ internal sealed class UpstreamInstance
 
     public int Outstanding => Volatile.Read(ref _outstanding);
 
+    /// <summary>The instance's circuit breaker; null when breakers are switched off.</summary>
+    public Resilience.InstanceCircuitBreaker? Breaker { get; set; }
+
     /// <summary>The last active probe's verdict, or null before the first probe.</summary>
     public HealthStatus? Probed => _probed < 0 ? null : (HealthStatus)_probed;
 
@@ -86,7 +89,7 @@ internal sealed class UpstreamInstance
         }
     }
 
-    /// <summary>Called by the instance's circuit breaker on every transition.</summary>
+    /// <summary>Called by the instance's <see cref="Breaker"/> on every transition.</summary>
     public void CircuitChanged(CircuitState state, TimeSpan breakDuration)
     {
         if (state == CircuitState.Open)

@@ -23,7 +23,7 @@ internal sealed partial class UpstreamServices
     private readonly UpstreamService[] _services;
     private readonly RetryOptions _retry;
     private readonly ForwardingOptions _forwarding;
-    private readonly InstanceDirectory _directory;
+    private readonly CircuitBreakerOptions _breaker;
     private readonly ILogger<UpstreamServices> _logger;
     private readonly Lock _gate = new();
 
@@ -32,13 +32,13 @@ internal sealed partial class UpstreamServices
         IOptions<LoadBalancingOptions> balancing,
         IOptions<RetryOptions> retry,
         IOptions<ForwardingOptions> forwarding,
+        IOptions<CircuitBreakerOptions> breaker,
         IHttpMessageHandlerFactory handlers,
-        InstanceDirectory directory,
         ILogger<UpstreamServices> logger)
     {
         _retry = retry.Value;
         _forwarding = forwarding.Value;
-        _directory = directory;
+        _breaker = breaker.Value;
         _logger = logger;
         var endpoints = Endpoints(services.Current);
         _services = new UpstreamService[endpoints.Length];
@@ -46,11 +46,7 @@ internal sealed partial class UpstreamServices
         {
             var service = Create((ServiceKind)i, endpoints[i], balancing.Value.Policy, handlers);
             SetAttempts(service);
-            foreach (var instance in service.All)
-            {
-                directory.Add(instance);
-            }
-
+            AddBreakers(service.All);
             _services[i] = service;
         }
 
@@ -87,14 +83,9 @@ internal sealed partial class UpstreamServices
                     continue;
                 }
 
+                // Instances that stay keep their breaker (and its state); new ones start closed.
                 var next = UpstreamInstanceSet.Create(endpoints[i].Url, primaries, backups, current);
-                foreach (var instance in next.All)
-                {
-                    if (Array.IndexOf(current.All, instance) < 0)
-                    {
-                        _directory.Add(instance);
-                    }
-                }
+                AddBreakers(next.All);
 
                 // Attempts follow the instance count: dropped before a shrink to one instance, rebuilt after a change.
                 if (next.All.Length == 1)
@@ -104,16 +95,23 @@ internal sealed partial class UpstreamServices
 
                 service.Replace(next);
                 SetAttempts(service);
-                foreach (var instance in current.All)
-                {
-                    if (Array.IndexOf(next.All, instance) < 0)
-                    {
-                        _directory.Remove(instance);
-                    }
-                }
 
                 Log.InstancesReloaded(_logger, service.Name, string.Join(", ", primaries), backups.Length == 0 ? "none" : string.Join(", ", backups));
             }
+        }
+    }
+
+    private void AddBreakers(UpstreamInstance[] instances)
+    {
+        if (!_breaker.Enabled)
+        {
+            return;
+        }
+
+        var breakDuration = TimeSpan.FromSeconds(_breaker.BreakSeconds);
+        foreach (var instance in instances)
+        {
+            instance.Breaker ??= new InstanceCircuitBreaker(_breaker.FailureThreshold, breakDuration, instance);
         }
     }
 
