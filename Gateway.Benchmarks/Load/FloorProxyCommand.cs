@@ -22,15 +22,7 @@ internal static class FloorProxyCommand
         var upstream = options.String("upstream", "http://127.0.0.1:8002/")!.Split(',')[0].TrimEnd('/');
         options.ThrowOnUnknown();
 
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.WebHost.ConfigureKestrel(o =>
-        {
-            o.AddServerHeader = false;
-            o.Listen(IPAddress.Loopback, port);
-        });
+        var builder = BaselineHost.CreateBuilder(port);
 
         var app = builder.Build();
         var invoker = new HttpMessageInvoker(new SocketsHttpHandler

@@ -119,7 +119,7 @@ internal sealed record LoadOptions
             OutputDirectory = o.String("out", System.IO.Path.Combine("artifacts", "load")),
             GatewayDll = System.IO.Path.GetFullPath(o.String("gateway-dll", System.IO.Path.Combine(AppContext.BaseDirectory, "Gateway.dll"))),
             ProxyLogLevel = o.String("proxy-log-level", "Warning"),
-            Gen0Size = o.String("gen0size", "200000") is { } gen0 && !string.Equals(gen0, "none", StringComparison.OrdinalIgnoreCase) ? gen0 : null,
+            Gen0Size = ParseGen0Size(o.String("gen0size", "200000")!),
             Instances = Math.Clamp(o.Int("instances", 1), 1, 8),
             DeadInstances = Math.Clamp(o.Int("dead-instances", 0), 0, 8),
         };
@@ -150,5 +150,21 @@ internal sealed record LoadOptions
         }
 
         return options;
+    }
+
+    /// <summary>A hexadecimal byte count for DOTNET_GCgen0size (the runtime reads it as hex, without 0x), or null for 'none'.</summary>
+    private static string? ParseGen0Size(string value)
+    {
+        if (string.Equals(value, "none", StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        if (!ulong.TryParse(value, System.Globalization.NumberStyles.AllowHexSpecifier, System.Globalization.CultureInfo.InvariantCulture, out var bytes) || bytes == 0)
+        {
+            throw new ArgumentException($"--gen0size '{value}' is not a hexadecimal byte count (e.g. 200000 for 2 MiB) or 'none'.");
+        }
+
+        return value;
     }
 }

@@ -20,15 +20,7 @@ internal static class YarpProxyCommand
         var upstream = options.String("upstream", "http://127.0.0.1:8002/");
         options.ThrowOnUnknown();
 
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.WebHost.ConfigureKestrel(o =>
-        {
-            o.AddServerHeader = false;
-            o.Listen(IPAddress.Loopback, port);
-        });
+        var builder = BaselineHost.CreateBuilder(port);
 
         RouteConfig[] routes =
         [

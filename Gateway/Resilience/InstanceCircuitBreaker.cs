@@ -9,29 +9,38 @@ namespace PyAirtable.Gateway.Resilience;
 /// Polly 8's breaker counts a failure ratio over a sampling window, where one earlier success keeps the circuit closed
 /// however many failures follow; this one counts failures in a row, as Polly 7's basic breaker did. The forwarder
 /// asks it before every attempt and reports the verdict after, so a closed circuit costs one volatile read and no
-/// allocation or extra async step; every transition is reported to the instance, which the balancer reads.
+/// allocation or extra async step. The balancer, health report and metrics read its state through the instance.
 /// </summary>
 internal sealed class InstanceCircuitBreaker
 {
     private readonly int _threshold;
     private readonly TimeSpan _breakDuration;
     private readonly long _breakTicks;
-    private readonly UpstreamInstance _instance;
     private readonly Lock _gate = new();
     private volatile CircuitState _state;
     private int _failures;
     private long _openUntil;
     private bool _trialInFlight;
 
-    public InstanceCircuitBreaker(int threshold, TimeSpan breakDuration, UpstreamInstance instance)
+    public InstanceCircuitBreaker(int threshold, TimeSpan breakDuration)
     {
         _threshold = threshold;
         _breakDuration = breakDuration;
         _breakTicks = (long)(breakDuration.TotalSeconds * Stopwatch.Frequency);
-        _instance = instance;
     }
 
-    public CircuitState State => _state;
+    /// <summary>The circuit as reported: an open one whose break is over shows as half-open (due for its trial).</summary>
+    public CircuitState State
+    {
+        get
+        {
+            var state = _state;
+            return state == CircuitState.Open && Stopwatch.GetTimestamp() >= Volatile.Read(ref _openUntil) ? CircuitState.HalfOpen : state;
+        }
+    }
+
+    /// <summary>True unless the circuit is open and its break not over at <paramref name="now"/> (a Stopwatch timestamp).</summary>
+    public bool Admits(long now) => _state != CircuitState.Open || now >= Volatile.Read(ref _openUntil);
 
     /// <summary>
     /// May an attempt go to the instance? Closed: yes. Open: no (with the time left) until the break is over, then
@@ -64,7 +73,6 @@ internal sealed class InstanceCircuitBreaker
             {
                 _trialInFlight = true;
                 trial = true;
-                _instance.CircuitChanged(CircuitState.HalfOpen, TimeSpan.Zero);
                 return true;
             }
 
@@ -96,7 +104,6 @@ internal sealed class InstanceCircuitBreaker
                     case ForwardVerdict.Success:
                         _state = CircuitState.Closed;
                         _failures = 0;
-                        _instance.CircuitChanged(CircuitState.Closed, TimeSpan.Zero);
                         break;
                     case ForwardVerdict.Failure:
                         Open();
@@ -117,8 +124,7 @@ internal sealed class InstanceCircuitBreaker
     private void Open()
     {
         _failures = 0;
-        _openUntil = Stopwatch.GetTimestamp() + _breakTicks;
+        Volatile.Write(ref _openUntil, Stopwatch.GetTimestamp() + _breakTicks);
         _state = CircuitState.Open;
-        _instance.CircuitChanged(CircuitState.Open, _breakDuration);
     }
 }

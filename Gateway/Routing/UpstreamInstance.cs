@@ -13,14 +13,12 @@ internal enum CircuitState
 
 /// <summary>
 /// One instance of a service: its base URL and the state the balancer reads (requests outstanding, the last
-/// active probe, its circuit, a passive cool-down after a connection failure). All updates are lock-free.
+/// active probe, its circuit breaker, a passive cool-down after a connection failure). Only circuit transitions take a lock.
 /// </summary>
 internal sealed class UpstreamInstance
 {
     private int _outstanding;
     private long _cooldownUntil;
-    private long _circuitOpenUntil;
-    private volatile int _circuit;
     private volatile int _probed = -1;
 
     public UpstreamInstance(string baseUrl, bool isBackup, int index)
@@ -28,13 +26,9 @@ internal sealed class UpstreamInstance
         BaseUrl = baseUrl;
         IsBackup = isBackup;
         Index = index;
-        Authority = AuthorityOf(new Uri(baseUrl));
     }
 
     public string BaseUrl { get; }
-
-    /// <summary><c>scheme://host:port</c>: the key of this instance's circuit breaker.</summary>
-    public string Authority { get; }
 
     public bool IsBackup { get; }
 
@@ -52,16 +46,7 @@ internal sealed class UpstreamInstance
     /// <summary>The last active probe's verdict, or null before the first probe.</summary>
     public HealthStatus? Probed => _probed < 0 ? null : (HealthStatus)_probed;
 
-    public CircuitState Circuit
-    {
-        get
-        {
-            var state = (CircuitState)_circuit;
-            return state == CircuitState.Open && Stopwatch.GetTimestamp() >= Volatile.Read(ref _circuitOpenUntil) ? CircuitState.HalfOpen : state;
-        }
-    }
-
-    public static string AuthorityOf(Uri uri) => uri.GetLeftPart(UriPartial.Authority).ToLowerInvariant();
+    public CircuitState Circuit => Breaker?.State ?? CircuitState.Closed;
 
     /// <summary>
     /// Usable for new traffic: not failing its probes, not cooling down after a connection failure, and its circuit
@@ -70,7 +55,7 @@ internal sealed class UpstreamInstance
     public bool IsUsable(long now) =>
         _probed is not ((int)HealthStatus.Unhealthy or (int)HealthStatus.Unreachable)
         && now >= Volatile.Read(ref _cooldownUntil)
-        && ((CircuitState)_circuit != CircuitState.Open || now >= Volatile.Read(ref _circuitOpenUntil));
+        && (Breaker is not { } breaker || breaker.Admits(now));
 
     public void Acquire() => Interlocked.Increment(ref _outstanding);
 
@@ -87,16 +72,5 @@ internal sealed class UpstreamInstance
         {
             Volatile.Write(ref _cooldownUntil, 0);
         }
-    }
-
-    /// <summary>Called by the instance's <see cref="Breaker"/> on every transition.</summary>
-    public void CircuitChanged(CircuitState state, TimeSpan breakDuration)
-    {
-        if (state == CircuitState.Open)
-        {
-            Volatile.Write(ref _circuitOpenUntil, Stopwatch.GetTimestamp() + (long)(breakDuration.TotalSeconds * Stopwatch.Frequency));
-        }
-
-        _circuit = (int)state;
     }
 }

@@ -111,7 +111,7 @@ internal sealed partial class UpstreamServices
         var breakDuration = TimeSpan.FromSeconds(_breaker.BreakSeconds);
         foreach (var instance in instances)
         {
-            instance.Breaker ??= new InstanceCircuitBreaker(_breaker.FailureThreshold, breakDuration, instance);
+            instance.Breaker ??= new InstanceCircuitBreaker(_breaker.FailureThreshold, breakDuration);
         }
     }
 

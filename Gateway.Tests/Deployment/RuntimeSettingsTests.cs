@@ -1,0 +1,31 @@
+using System.Text.Json;
+
+namespace PyAirtable.Gateway.Tests.Deployment;
+
+/// <summary>Runtime settings the JIT build ships in Gateway.runtimeconfig.json (issue 3: warm-up on one core).</summary>
+public sealed class RuntimeSettingsTests
+{
+    [Fact]
+    public void RuntimeConfig_TierUpWithoutCallCountingDelay()
+    {
+        // A pod with one CPU would otherwise wait ten times the default 100 ms, again and again under traffic.
+        var properties = ConfigProperties();
+        Assert.True(properties.TryGetProperty("System.Runtime.TieredCompilation.CallCountingDelayMs", out var delay), properties.ToString());
+        Assert.Equal(0, delay.GetInt32());
+    }
+
+    [Fact]
+    public void RuntimeConfig_NoNativeAotSwitchesInJitBuild()
+    {
+        // PublishAot applies only with a runtime identifier; its switches would make DI and middleware reflect per request.
+        var properties = ConfigProperties();
+        Assert.False(properties.TryGetProperty("System.Runtime.CompilerServices.RuntimeFeature.IsDynamicCodeSupported", out _), properties.ToString());
+    }
+
+    private static JsonElement ConfigProperties()
+    {
+        var path = Path.Combine(AppContext.BaseDirectory, "Gateway.runtimeconfig.json");
+        using var document = JsonDocument.Parse(File.ReadAllText(path));
+        return document.RootElement.GetProperty("runtimeOptions").GetProperty("configProperties").Clone();
+    }
+}
