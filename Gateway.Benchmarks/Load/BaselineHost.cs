@@ -2,9 +2,15 @@ using System.Net;
 
 namespace PyAirtable.Gateway.Benchmarks.Load;
 
-/// <summary>The host both baseline proxies (YARP, floor) run in: slim, loopback only, logging at Warning, no Server header.</summary>
+/// <summary>
+/// The host both baseline proxies (YARP, floor) run in: slim, loopback only, logging at Warning, no Server header; with
+/// the runtime's inline socket completions set (<c>load --baseline-inline</c>), Kestrel schedules inline too, as the
+/// gateway does by default.
+/// </summary>
 internal static class BaselineHost
 {
+    public const string InlineCompletionsVariable = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
+
     public static WebApplicationBuilder CreateBuilder(int port)
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -16,6 +22,11 @@ internal static class BaselineHost
             o.AddServerHeader = false;
             o.Listen(IPAddress.Loopback, port);
         });
+        if (Environment.GetEnvironmentVariable(InlineCompletionsVariable) == "1")
+        {
+            builder.WebHost.UseSockets(static sockets => sockets.UnsafePreferInlineScheduling = true);
+        }
+
         return builder;
     }
 }

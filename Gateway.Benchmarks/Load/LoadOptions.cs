@@ -30,6 +30,8 @@ internal sealed record LoadOptions
           --gen0size HEX          DOTNET_GCgen0size for every proxy (200000 = 2 MiB, the gateway image's setting);
                                   'none' leaves the runtime's default (a gen0 budget sized from the CPU cache)
           --proxy-log-level L     minimum log level of both proxies (Warning); 'default' keeps their own configuration
+          --baseline-inline       give YARP and the floor the gateway's inline scheduling too (Kestrel's
+                                  UnsafePreferInlineScheduling and DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1)
           --quick                 a few seconds in all, for a smoke run; exits non-zero on any error
         """;
 
@@ -76,6 +78,9 @@ internal sealed record LoadOptions
     /// <summary>DOTNET_GCgen0size (hexadecimal bytes) for every proxy alike, or null for the runtime's default.</summary>
     public string? Gen0Size { get; init; } = "200000";
 
+    /// <summary>The baselines run with the gateway's inline socket scheduling instead of their defaults.</summary>
+    public bool BaselineInline { get; init; }
+
     public bool Quick { get; init; }
 
     /// <summary>The upstream-relative request target.</summary>
@@ -85,7 +90,7 @@ internal sealed record LoadOptions
 
     public static LoadOptions Parse(string[] args)
     {
-        var o = new OptionReader(args, new HashSet<string> { "pin", "quick", "warmup-curve" });
+        var o = new OptionReader(args, new HashSet<string> { "pin", "quick", "warmup-curve", "baseline-inline" });
         var quick = o.Flag("quick");
         var mode = o.String("mode");
         var rateGiven = o.String("rate") is not null;
@@ -120,6 +125,7 @@ internal sealed record LoadOptions
             GatewayDll = System.IO.Path.GetFullPath(o.String("gateway-dll", System.IO.Path.Combine(AppContext.BaseDirectory, "Gateway.dll"))),
             ProxyLogLevel = o.String("proxy-log-level", "Warning"),
             Gen0Size = ParseGen0Size(o.String("gen0size", "200000")!),
+            BaselineInline = o.Flag("baseline-inline"),
             Instances = Math.Clamp(o.Int("instances", 1), 1, 8),
             DeadInstances = Math.Clamp(o.Int("dead-instances", 0), 0, 8),
         };

@@ -61,6 +61,11 @@ internal sealed class ProxyLauncher(LoadOptions options, IReadOnlyList<Uri> upst
             ["ASPNETCORE_ENVIRONMENT"] = "Production",
         };
         AddLogLevels(environment);
+        if (options.BaselineInline)
+        {
+            environment[BaselineHost.InlineCompletionsVariable] = "1";
+        }
+
         return ProxyProcess.Start(
             name,
             self,

@@ -1,4 +1,8 @@
 using System.Text.Json;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using PyAirtable.Gateway.Tests.Infrastructure;
 
 namespace PyAirtable.Gateway.Tests.Deployment;
 
@@ -20,6 +24,19 @@ public sealed class RuntimeSettingsTests
         // PublishAot applies only with a runtime identifier; its switches would make DI and middleware reflect per request.
         var properties = ConfigProperties();
         Assert.False(properties.TryGetProperty("System.Runtime.CompilerServices.RuntimeFeature.IsDynamicCodeSupported", out _), properties.ToString());
+    }
+
+    [Theory]
+    [InlineData(null, true)]
+    [InlineData("true", true)]
+    [InlineData("false", false)]
+    public async Task InlineScheduling_OnUnlessTurnedOff(string? setting, bool inline)
+    {
+        var settings = GatewayHost.DefaultSettings(null, null, null);
+        settings["Gateway:InlineScheduling"] = setting;
+        await using var app = Program.CreateApp(GatewayHost.Arguments(settings));
+
+        Assert.Equal(inline, app.Services.GetRequiredService<IOptions<SocketTransportOptions>>().Value.UnsafePreferInlineScheduling);
     }
 
     private static JsonElement ConfigProperties()

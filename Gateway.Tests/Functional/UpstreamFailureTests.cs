@@ -92,6 +92,37 @@ public sealed class UpstreamFailureTests
     }
 
     [Fact]
+    public async Task AfterATimeoutAndAClientAbort_LaterRequestsAreNotCancelled()
+    {
+        await using var airtable = await FakeUpstream.StartAsync();
+        var neverAnswer = airtable.NeverAnswer();
+        var ok = FakeUpstream.Respond(200, """{"ok":true}""");
+        airtable.Handler = (context, recorded) => context.Request.Path.Value!.EndsWith("/slow", StringComparison.Ordinal)
+            ? neverAnswer(context, recorded)
+            : ok(context, recorded);
+        await using var gateway = await GatewayHost.StartAtAsync(airtable.Url, null, null,
+            new Dictionary<string, string?> { ["UPSTREAM_TIMEOUT"] = "0.5" });
+
+        using (var timedOut = await gateway.GetAsync("/api/airtable/slow"))
+        {
+            await Problem.AssertAsync(timedOut, 504);
+        }
+
+        using (var connection = await RawConnection.ConnectAsync(gateway.Port))
+        {
+            await connection.WriteAsync($"GET /api/airtable/slow HTTP/1.1\r\nHost: gw\r\nX-API-Key: {GatewayHost.ApiKey}\r\n\r\n");
+            await airtable.NextRequestAsync();
+            connection.Abort();
+        }
+
+        for (var i = 0; i < 20; i++)
+        {
+            using var response = await gateway.GetAsync($"/api/airtable/bases/{i}");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+    }
+
+    [Fact]
     public async Task Forward_UpstreamAnswersWithinTimeout_NotA504()
     {
         await using var airtable = await FakeUpstream.StartAsync(async (context, _) =>

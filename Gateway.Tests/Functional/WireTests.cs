@@ -26,6 +26,27 @@ public sealed class WireTests
     }
 
     [Fact]
+    public async Task Response_HeadAnswer_KeepsTheUpstreamsContentLengthWithoutABody()
+    {
+        await using var airtable = await FakeUpstream.StartAsync(static (context, _) =>
+        {
+            context.Response.ContentType = "application/json";
+            context.Response.ContentLength = 2048;
+            return Task.CompletedTask;
+        });
+        await using var gateway = await GatewayHost.StartAsync(airtable);
+
+        var response = await RawConnection.SendAsync(gateway.Port,
+            $"HEAD /api/airtable/bases HTTP/1.1\r\nHost: gw\r\nX-API-Key: {GatewayHost.ApiKey}\r\nConnection: close\r\n\r\n");
+
+        Assert.Equal(200, response.Status);
+        Assert.Equal(["2048"], response.Values("Content-Length"));
+        Assert.Equal("application/json", response.Header("Content-Type"));
+        Assert.False(response.HasHeader("Transfer-Encoding"));
+        Assert.Empty(response.Body);
+    }
+
+    [Fact]
     public async Task Response_UnknownLengthUpstreamAnswer_ChunkedWithoutContentLength()
     {
         await using var airtable = await FakeUpstream.StartAsync(async (context, _) =>

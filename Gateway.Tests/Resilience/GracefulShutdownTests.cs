@@ -8,7 +8,10 @@ using PyAirtable.Gateway.Tests.Infrastructure;
 
 namespace PyAirtable.Gateway.Tests.Resilience;
 
-/// <summary>SIGTERM on a real gateway process: not ready at once, streams in flight finish, exit code 0.</summary>
+/// <summary>
+/// A real gateway process: on SIGTERM not ready at once, streams in flight finish, exit code 0; and its sockets run
+/// with inline completions, which only a process of its own can show.
+/// </summary>
 public sealed partial class GracefulShutdownTests
 {
     [Fact]
@@ -102,6 +105,29 @@ public sealed partial class GracefulShutdownTests
         return exception is HttpRequestException { HttpRequestError: HttpRequestError.ResponseEnded };
     }
 
+    [Fact]
+    public async Task GatewayProcess_SocketCompletionsInline_OneEventThreadPerCore()
+    {
+        await using var llm = await FakeUpstream.StartAsync();
+        using var gateway = StartProcess(llm.Url, drainSeconds: 1);
+        try
+        {
+            var port = await ListeningPortAsync(gateway);
+            using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+            using var response = await client.SendAsync(GatewayHost.Request(HttpMethod.Get, "/api/tools")).WithTimeout();
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+
+            // The runtime starts one socket event thread per core with inline completions, one per 30 cores without.
+            var engines = Directory.GetDirectories($"/proc/{gateway.Id}/task")
+                .Count(static task => ThreadName(task) == ".NET Sockets");
+            Assert.Equal(Environment.ProcessorCount, engines);
+        }
+        finally
+        {
+            gateway.Kill(entireProcessTree: true);
+        }
+    }
+
     private static Process StartProcess(string llmUrl, int drainSeconds)
     {
         var start = new ProcessStartInfo("dotnet")
@@ -119,6 +145,7 @@ public sealed partial class GracefulShutdownTests
         start.Environment["MCP_SERVER_URL"] = Ports.RefusingUrl();
         start.Environment["DRAIN_TIMEOUT"] = drainSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         start.Environment["Logging__LogLevel__Default"] = "Information";
+        start.Environment.Remove(PyAirtable.Gateway.Configuration.HostingExtensions.InlineCompletionsVariable);
         return Process.Start(start)!;
     }
 
@@ -135,6 +162,18 @@ public sealed partial class GracefulShutdownTests
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return await found.Task.WaitAsync(TimeSpan.FromSeconds(30));
+    }
+
+    private static string ThreadName(string task)
+    {
+        try
+        {
+            return File.ReadAllText(Path.Combine(task, "comm")).Trim();
+        }
+        catch (IOException)
+        {
+            return ""; // the thread ended meanwhile
+        }
     }
 
     [GeneratedRegex(@"Now listening on: http://127\.0\.0\.1:(\d+)")]

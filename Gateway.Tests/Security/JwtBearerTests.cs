@@ -1,6 +1,10 @@
 using System.Net;
 using System.Net.Http.Headers;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Microsoft.IdentityModel.Tokens;
+using PyAirtable.Gateway.Auth;
 using PyAirtable.Gateway.Tests.Infrastructure;
 
 namespace PyAirtable.Gateway.Tests.Security;
@@ -74,6 +78,35 @@ public sealed class JwtBearerTests
         Assert.Equal("user-42", received.Header("X-Client-Id"));
         Assert.False(received.HasHeader("Authorization"));
         Assert.False(received.HasHeader("X-API-Key"));
+    }
+
+    [Fact]
+    public async Task FrameworkAuthenticationMiddleware_NotInPipeline_TokenStillValidatedByName()
+    {
+        var settings = GatewayHost.DefaultSettings(null, null, null);
+        foreach (var (key, value) in JwtSettings())
+        {
+            settings[key] = value;
+        }
+
+        await using var app = Program.CreateApp(GatewayHost.Arguments(settings));
+        app.MapGet("/probe", static (HttpContext context) =>
+                context.Features.Get<IAuthenticationFeature>() is null ? "no authentication middleware" : "authentication middleware ran")
+            .RequireGatewayScope("probe:read");
+        await app.StartAsync().WithTimeout();
+        using var client = new HttpClient { BaseAddress = new Uri(app.Urls.First()) };
+
+        using var valid = new HttpRequestMessage(HttpMethod.Get, "/probe");
+        valid.Headers.Authorization = new AuthenticationHeaderValue("Bearer", TestTokens.Hs256(claims: new Dictionary<string, object> { ["scope"] = "probe:read" }));
+        using var accepted = await client.SendAsync(valid).WithTimeout();
+        using var forged = new HttpRequestMessage(HttpMethod.Get, "/probe");
+        forged.Headers.Authorization = new AuthenticationHeaderValue("Bearer", TestTokens.TamperSignature(TestTokens.Hs256(claims: new Dictionary<string, object> { ["scope"] = "probe:read" })));
+        using var rejected = await client.SendAsync(forged).WithTimeout();
+
+        Assert.Equal(HttpStatusCode.OK, accepted.StatusCode);
+        Assert.Equal("no authentication middleware", await accepted.Content.ReadAsStringAsync());
+        await Problem.AssertAsync(rejected, 401);
+        await app.StopAsync();
     }
 
     [Fact]

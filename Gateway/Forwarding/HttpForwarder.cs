@@ -33,6 +33,10 @@ internal sealed partial class HttpForwarder
 
     private const int LargeRead = 64 * 1024;
 
+    private static readonly Action<object?> CancelSource = static source => ((CancellationTokenSource)source!).Cancel();
+
+    private readonly HeadersTimerPool _headersTimers = new();
+
     private readonly UpstreamServices _services;
     private readonly ILogger<HttpForwarder> _logger;
     private readonly long _maxBodyBytes;
@@ -183,7 +187,14 @@ internal sealed partial class HttpForwarder
                 var gatewayCors = response.Headers.ContainsKey(HeaderNames.AccessControlAllowOrigin);
                 var connection = upstream.Headers.NonValidated.TryGetValues(HeaderNames.Connection, out var named) ? named.ToString() : null;
                 CopyResponseHeaders(upstream.Headers.NonValidated, response.Headers, connection, gatewayCors);
-                CopyResponseHeaders(upstream.Content.Headers.NonValidated, response.Headers, connection, gatewayCors);
+                var contentHeaders = upstream.Content.Headers;
+                CopyResponseHeaders(contentHeaders.NonValidated, response.Headers, connection, gatewayCors, lengthAsNumber: true);
+                if (contentHeaders.ContentLength is { } length
+                    && (connection is null || !HeaderRules.IsNamedByConnection(connection, HeaderNames.ContentLength)))
+                {
+                    // As a number: no string to format here and to parse back in Kestrel.
+                    response.ContentLength = length;
+                }
 
                 // 5. The body, as it arrives.
                 await CopyResponseBodyAsync(context, route, service, upstream, telemetry);
@@ -226,34 +237,54 @@ internal sealed partial class HttpForwarder
         }
 
         var timeout = _routeTimeouts is not null && _routeTimeouts.TryGetValue(route, out var routeTimeout) ? routeTimeout : _headersTimeout;
-        using var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        if (content is not null)
-        {
-            content.ArmWhenSent(timer, timeout);
-        }
-        else
-        {
-            timer.CancelAfter(timeout);
-        }
 
-        HttpResponseMessage response;
+        // Without a body the timer starts now and nothing can arm it later: a pooled source, which the client's abort
+        // cancels through a registration that is undone before the source goes back to the pool.
+        var pooled = content is null;
+        var timer = pooled ? _headersTimers.Rent() : CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var link = pooled ? cancellationToken.UnsafeRegister(CancelSource, timer) : default;
         try
         {
-            response = await service.Invoker.SendAsync(CreateMessage(context, url, content), timer.Token);
-        }
-        catch (OperationCanceledException) when (timer.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
-        {
-            breaker?.Record(ForwardVerdict.Failure, trial);
-            throw new UpstreamTimeoutException();
-        }
-        catch (Exception exception)
-        {
-            breaker?.Record(UpstreamFailures.Judge(exception, cancellationToken), trial);
-            throw;
-        }
+            if (pooled)
+            {
+                timer.CancelAfter(timeout);
+            }
+            else
+            {
+                content!.ArmWhenSent(timer, timeout);
+            }
 
-        breaker?.Record(UpstreamFailures.Judge(response), trial);
-        return response;
+            HttpResponseMessage response;
+            try
+            {
+                response = await service.Invoker.SendAsync(CreateMessage(context, url, content), timer.Token);
+            }
+            catch (OperationCanceledException) when (timer.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                breaker?.Record(ForwardVerdict.Failure, trial);
+                throw new UpstreamTimeoutException();
+            }
+            catch (Exception exception)
+            {
+                breaker?.Record(UpstreamFailures.Judge(exception, cancellationToken), trial);
+                throw;
+            }
+
+            breaker?.Record(UpstreamFailures.Judge(response), trial);
+            return response;
+        }
+        finally
+        {
+            if (pooled)
+            {
+                link.Dispose();
+                _headersTimers.Return(timer);
+            }
+            else
+            {
+                timer.Dispose();
+            }
+        }
     }
 
     /// <summary>The upstream request for one attempt: same method, <paramref name="url"/>, the headers that may cross.</summary>
@@ -427,11 +458,13 @@ internal sealed partial class HttpForwarder
         }
     }
 
-    private static void CopyResponseHeaders(HttpHeadersNonValidated source, IHeaderDictionary target, string? connection, bool gatewayCors)
+    private static void CopyResponseHeaders(
+        HttpHeadersNonValidated source, IHeaderDictionary target, string? connection, bool gatewayCors, bool lengthAsNumber = false)
     {
         foreach (var (name, values) in source)
         {
             if (ResponseSkip.Contains(name)
+                || (lengthAsNumber && string.Equals(name, HeaderNames.ContentLength, StringComparison.OrdinalIgnoreCase))
                 || (connection is not null && HeaderRules.IsNamedByConnection(connection, name))
                 || (gatewayCors && name.StartsWith("Access-Control-", StringComparison.OrdinalIgnoreCase)))
             {
