@@ -27,7 +27,8 @@ internal sealed record LoadOptions
           --instances N           upstream instances behind both proxies (1); the gateway balances over them, so does YARP
           --dead-instances N      also list N instances that refuse connections (0): an instance failure, as both proxies meet it
           --gateway-dll PATH      the gateway to run: Gateway.dll (next to this program by default) or a native AOT executable
-          --gen0size HEX          DOTNET_GCgen0size for every proxy (200000 = 2 MiB, the gateway image's setting);
+          --gen0size HEX          DOTNET_GCgen0size and DOTNET_GCGen0MaxBudget for every proxy (200000 = 2 MiB, the
+                                  gateway image's settings);
                                   'none' leaves the runtime's default (a gen0 budget sized from the CPU cache)
           --proxy-log-level L     minimum log level of both proxies (Warning); 'default' keeps their own configuration
           --baseline-inline       give YARP and the floor the gateway's inline scheduling too (Kestrel's
@@ -75,7 +76,7 @@ internal sealed record LoadOptions
 
     public string ProxyLogLevel { get; init; } = "Warning";
 
-    /// <summary>DOTNET_GCgen0size (hexadecimal bytes) for every proxy alike, or null for the runtime's default.</summary>
+    /// <summary>DOTNET_GCgen0size and DOTNET_GCGen0MaxBudget (hexadecimal bytes) for every proxy alike, or null for the runtime's defaults.</summary>
     public string? Gen0Size { get; init; } = "200000";
 
     /// <summary>The baselines run with the gateway's inline socket scheduling instead of their defaults.</summary>

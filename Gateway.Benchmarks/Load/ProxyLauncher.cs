@@ -77,13 +77,14 @@ internal sealed class ProxyLauncher(LoadOptions options, IReadOnlyList<Uri> upst
 
     /// <summary>
     /// Per-request logging off on both sides alike (categories the gateway may configure included); the same gen0
-    /// budget for every proxy.
+    /// budget for every proxy, floor and ceiling (the image's two settings).
     /// </summary>
     private void AddLogLevels(Dictionary<string, string> environment)
     {
         if (options.Gen0Size is { } gen0)
         {
             environment["DOTNET_GCgen0size"] = gen0;
+            environment["DOTNET_GCGen0MaxBudget"] = gen0;
         }
 
         if (string.Equals(options.ProxyLogLevel, "default", StringComparison.OrdinalIgnoreCase))

@@ -395,6 +395,22 @@ public sealed class ManifestConsistencyTests
     }
 
     [Fact]
+    public void Dockerfile_RuntimeStage_BoundsTheGen0BudgetBothWays_InNamesNativeAotReads()
+    {
+        // Native AOT reads DOTNET_GC* settings case-sensitively, as bare hexadecimal digits. The floor alone let the
+        // first seconds under load commit tens of MiB of gen0 regions (README, Performance).
+        var environment = RuntimeStageEnvironment();
+
+        Assert.Equal("200000", environment.GetValueOrDefault("DOTNET_GCgen0size"));
+        Assert.Equal("200000", environment.GetValueOrDefault("DOTNET_GCGen0MaxBudget"));
+        Assert.All(environment.Where(e => e.Key.StartsWith("DOTNET_GC", StringComparison.OrdinalIgnoreCase)), e =>
+        {
+            Assert.StartsWith("DOTNET_GC", e.Key, StringComparison.Ordinal);
+            Assert.Matches("^[0-9A-F]+$", e.Value);
+        });
+    }
+
+    [Fact]
     public void DockerIgnore_KeepsBuildOutputAndRepositoryMetadataOutOfTheContext()
     {
         var patterns = File.ReadAllLines(PathOf(".dockerignore")).Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith('#')).ToList();
