@@ -1,4 +1,5 @@
 using System.Net;
+using PyAirtable.Gateway.Configuration;
 
 namespace PyAirtable.Gateway.Benchmarks.Load;
 
@@ -9,8 +10,6 @@ namespace PyAirtable.Gateway.Benchmarks.Load;
 /// </summary>
 internal static class BaselineHost
 {
-    public const string InlineCompletionsVariable = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
-
     public static WebApplicationBuilder CreateBuilder(int port)
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -22,7 +21,7 @@ internal static class BaselineHost
             o.AddServerHeader = false;
             o.Listen(IPAddress.Loopback, port);
         });
-        if (Environment.GetEnvironmentVariable(InlineCompletionsVariable) == "1")
+        if (Environment.GetEnvironmentVariable(HostingExtensions.InlineCompletionsVariable) == "1")
         {
             builder.WebHost.UseSockets(static sockets => sockets.UnsafePreferInlineScheduling = true);
         }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using PyAirtable.Gateway.Configuration;
 
 namespace PyAirtable.Gateway.Benchmarks.Load;
 
@@ -63,7 +64,7 @@ internal sealed class ProxyLauncher(LoadOptions options, IReadOnlyList<Uri> upst
         AddLogLevels(environment);
         if (options.BaselineInline)
         {
-            environment[BaselineHost.InlineCompletionsVariable] = "1";
+            environment[HostingExtensions.InlineCompletionsVariable] = "1";
         }
 
         return ProxyProcess.Start(
