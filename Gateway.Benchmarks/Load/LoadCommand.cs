@@ -148,6 +148,16 @@ internal static class LoadCommand
                 }
             }
 
+            foreach (var target in runnable)
+            {
+                // A proxy that died during the run: its numbers would belong to whatever answered on its port.
+                if (target.Process?.ExitReason is { } reason)
+                {
+                    target.Unavailable = reason.Split(Environment.NewLine)[0];
+                    Console.Error.WriteLine(reason);
+                }
+            }
+
             var rows = Summarize(targets, segments, modes, options);
             var report = new LoadReport(options, rows, curves, pinning);
             report.WriteConsole(Console.Out);
@@ -203,6 +213,11 @@ internal static class LoadCommand
 
             using var connection = await LoadConnection.OpenAsync(target.Endpoint, cancellationToken);
             var status = await connection.ExchangeAsync(target.Request, cancellationToken);
+            if (target.Process?.ExitReason is { } reason)
+            {
+                throw new InvalidOperationException(reason);
+            }
+
             if (status is < 200 or > 299)
             {
                 target.Unavailable = $"probe request {target.PathAndQuery} answered HTTP {status}";

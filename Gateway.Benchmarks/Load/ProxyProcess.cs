@@ -14,6 +14,9 @@ internal sealed class ProxyProcess : IDisposable
     private const int OutputLinesKept = 40;
     private static readonly List<ProxyProcess> Live = [];
 
+    /// <summary>Every port handed out in this run: a released port is free again, and the next bind to port 0 may return it.</summary>
+    private static readonly HashSet<int> HandedOut = [];
+
     private readonly Process _process;
     private readonly Queue<string> _output = new();
 
@@ -36,6 +39,11 @@ internal sealed class ProxyProcess : IDisposable
     public int Pid => _process.Id;
 
     public bool HasExited => _process.HasExited;
+
+    /// <summary>Why the process is no longer running, with its last output; null while it runs.</summary>
+    public string? ExitReason => _process.HasExited
+        ? $"{Name} (pid {_process.Id}) exited with code {_process.ExitCode}:{Environment.NewLine}{OutputTail()}"
+        : null;
 
     /// <summary>When the process was started (for time-to-ready and warm-up curves).</summary>
     public long StartedTimestamp { get; private set; }
@@ -121,7 +129,14 @@ internal sealed class ProxyProcess : IDisposable
                 using var response = await client.GetAsync(new Uri($"http://127.0.0.1:{Port}{probePath}"), cancellationToken);
                 if (response.IsSuccessStatusCode)
                 {
-                    return Stopwatch.GetElapsedTime(StartedTimestamp);
+                    var elapsed = Stopwatch.GetElapsedTime(StartedTimestamp);
+                    if (_process.HasExited)
+                    {
+                        // Something else answered on this port.
+                        throw new InvalidOperationException(ExitReason);
+                    }
+
+                    return elapsed;
                 }
             }
             catch (HttpRequestException)
@@ -147,12 +162,27 @@ internal sealed class ProxyProcess : IDisposable
         }
     }
 
-    /// <summary>A free loopback TCP port (bound and released; good enough for a local benchmark).</summary>
+    /// <summary>
+    /// A free loopback TCP port, never one handed out before in this run: proxies started side by side must not be
+    /// given the same port, or the one that binds second exits and the other answers in its place.
+    /// </summary>
     public static int FreePort()
     {
-        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)listener.LocalEndPoint!).Port;
+        lock (HandedOut)
+        {
+            for (var attempt = 0; attempt < 1000; attempt++)
+            {
+                using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+                var port = ((IPEndPoint)listener.LocalEndPoint!).Port;
+                if (HandedOut.Add(port))
+                {
+                    return port;
+                }
+            }
+        }
+
+        throw new InvalidOperationException("No loopback port left that was not handed out already.");
     }
 
     public void Dispose()
