@@ -15,6 +15,12 @@ internal static class LoadCommand
 
     public static async Task<int> RunAsync(string[] args)
     {
+        if (args is ["--help" or "-h" or "help"])
+        {
+            Console.WriteLine(LoadOptions.Help);
+            return 0;
+        }
+
         LoadOptions options;
         try
         {

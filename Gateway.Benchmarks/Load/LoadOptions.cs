@@ -110,7 +110,7 @@ internal sealed record LoadOptions
             Quick = quick,
             DurationSeconds = o.Double("duration", quick ? 1 : 10),
             WarmupSeconds = o.Double("warmup", quick ? 1 : 30),
-            Rounds = Math.Max(1, o.Int("rounds", quick ? 1 : 3)),
+            Rounds = o.Int("rounds", quick ? 1 : 3),
             Connections = o.IntList("connections", quick ? [1, 16] : [1, 32]),
             Closed = mode is null ? !rateGiven : mode is "closed" or "both",
             Open = mode is null ? rateGiven : mode is "open" or "both",
@@ -121,14 +121,14 @@ internal sealed record LoadOptions
             Targets = targets,
             Pin = o.Flag("pin"),
             WarmupCurve = o.Flag("warmup-curve"),
-            WarmupCurveSeconds = Math.Max(3, o.Int("warmup-curve-seconds", quick ? 10 : 60)),
+            WarmupCurveSeconds = o.Int("warmup-curve-seconds", quick ? 10 : 60),
             OutputDirectory = o.String("out", System.IO.Path.Combine("artifacts", "load")),
             GatewayDll = System.IO.Path.GetFullPath(o.String("gateway-dll", System.IO.Path.Combine(AppContext.BaseDirectory, "Gateway.dll"))),
             ProxyLogLevel = o.String("proxy-log-level", "Warning"),
             Gen0Size = ParseGen0Size(o.String("gen0size", "200000")!),
             BaselineInline = o.Flag("baseline-inline"),
-            Instances = Math.Clamp(o.Int("instances", 1), 1, 8),
-            DeadInstances = Math.Clamp(o.Int("dead-instances", 0), 0, 8),
+            Instances = o.Int("instances", 1),
+            DeadInstances = o.Int("dead-instances", 0),
         };
         o.ThrowOnUnknown();
         if (mode is not (null or "closed" or "open" or "both"))
@@ -154,6 +154,28 @@ internal sealed record LoadOptions
         if (options.Connections.Max() > 4096)
         {
             throw new ArgumentException("--connections: at most 4096.");
+        }
+
+        if (options.Payload is < 2 or > JsonPayloadCache.MaxSize || options.Body > JsonPayloadCache.MaxSize)
+        {
+            throw new ArgumentException(
+                $"--payload must be between 2 and {JsonPayloadCache.MaxSize} bytes and --body at most {JsonPayloadCache.MaxSize}, got {options.Payload} and {options.Body}.");
+        }
+
+        if (options.Rounds is < 1 or > 100)
+        {
+            throw new ArgumentException($"--rounds must be between 1 and 100, got {options.Rounds}.");
+        }
+
+        if (options.WarmupCurveSeconds is < 3 or > 600)
+        {
+            throw new ArgumentException($"--warmup-curve-seconds must be between 3 and 600, got {options.WarmupCurveSeconds}.");
+        }
+
+        if (options.Instances is < 1 or > 8 || options.DeadInstances > 8)
+        {
+            throw new ArgumentException(
+                $"--instances must be between 1 and 8 and --dead-instances at most 8, got {options.Instances} and {options.DeadInstances}.");
         }
 
         return options;

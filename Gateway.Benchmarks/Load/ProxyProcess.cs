@@ -121,6 +121,8 @@ internal sealed class ProxyProcess : IDisposable
         {
             if (_process.HasExited)
             {
+                // Also waits for the end of its output, so the message has its last lines.
+                await _process.WaitForExitAsync(cancellationToken);
                 throw new InvalidOperationException($"{Name} exited with code {_process.ExitCode} during start-up:{Environment.NewLine}{OutputTail()}");
             }
 

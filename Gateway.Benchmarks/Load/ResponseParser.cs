@@ -155,8 +155,9 @@ internal struct ResponseParser
     {
         var lineEnd = head.IndexOf("\r\n"u8);
         var statusLine = head[..lineEnd];
-        if (statusLine.Length < 12 || !statusLine.StartsWith("HTTP/1."u8)
-            || !Utf8Parser.TryParse(statusLine.Slice(9, 3), out int status, out _))
+        if (statusLine.Length < 12 || !statusLine.StartsWith("HTTP/1."u8) || statusLine[8] != ' '
+            || (statusLine.Length > 12 && statusLine[12] != ' ')
+            || !Utf8Parser.TryParse(statusLine.Slice(9, 3), out int status, out var digits) || digits != 3 || status < 100)
         {
             return false;
         }
