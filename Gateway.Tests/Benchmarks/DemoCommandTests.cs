@@ -1,0 +1,138 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text;
+using PyAirtable.Gateway.Benchmarks.Load;
+using PyAirtable.Gateway.Tests.Infrastructure;
+
+namespace PyAirtable.Gateway.Tests.Benchmarks;
+
+/// <summary>
+/// The README's "see it work" command as a process: <c>Gateway.Benchmarks demo</c> serves the gateway with the three
+/// emulated services, answers the printed requests, and stops cleanly on Ctrl+C (SIGINT).
+/// </summary>
+public sealed class DemoCommandTests
+{
+    [Fact]
+    public async Task Demo_AnswersThroughTheGateway_StopsOnSigint()
+    {
+        var gatewayPort = ProxyProcess.FreePort();
+        using var demo = Start(
+            "demo", "--gateway-port", Port(gatewayPort), "--airtable-port", Port(ProxyProcess.FreePort()),
+            "--mcp-port", Port(ProxyProcess.FreePort()), "--llm-port", Port(ProxyProcess.FreePort()));
+        var output = new StringBuilder();
+        var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var exited = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        demo.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is null)
+            {
+                exited.TrySetResult();
+                return;
+            }
+
+            lock (output)
+            {
+                output.AppendLine(e.Data);
+            }
+
+            if (e.Data.Contains("Press Ctrl+C to stop.", StringComparison.Ordinal))
+            {
+                ready.TrySetResult();
+            }
+        };
+        demo.BeginOutputReadLine();
+        demo.BeginErrorReadLine();
+        try
+        {
+            await ready.Task.WaitAsync(TimeSpan.FromSeconds(60));
+            Assert.Contains($"curl -s http://127.0.0.1:{gatewayPort}/api/health", Text(output), StringComparison.Ordinal);
+
+            using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{gatewayPort}") };
+            using (var health = await client.GetAsync("/api/health").WithTimeout())
+            {
+                Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+                Assert.Contains("\"status\":\"healthy\"", await health.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            }
+
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/api/airtable/bases/appDemo123/tables");
+            request.Headers.Add("X-API-Key", "demo-key");
+            using (var records = await client.SendAsync(request).WithTimeout())
+            {
+                Assert.Equal(HttpStatusCode.OK, records.StatusCode);
+                Assert.Contains("\"path\": \"/bases/appDemo123/tables\"", await records.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            }
+
+            using (var interrupt = Process.Start("kill", ["-INT", demo.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            {
+                await interrupt.WaitForExitAsync().WithTimeout();
+            }
+
+            await demo.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+            await exited.Task.WithTimeout();
+            Assert.Equal(0, demo.ExitCode);
+            Assert.EndsWith("Stopped.", Text(output).TrimEnd(), StringComparison.Ordinal);
+        }
+        finally
+        {
+            if (!demo.HasExited)
+            {
+                demo.Kill(entireProcessTree: true);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Demo_BadOption_ExitCode2NamesIt()
+    {
+        using var demo = Start("demo", "--gateway-port", "eighty");
+        var error = demo.StandardError.ReadToEndAsync();
+
+        await demo.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(2, demo.ExitCode);
+        Assert.Contains("'--gateway-port' expects a non-negative integer, got 'eighty'", await error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Load_Help_PrintsOptionsExitCode0()
+    {
+        using var load = Start("load", "--help");
+        var output = load.StandardOutput.ReadToEndAsync();
+
+        await load.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(0, load.ExitCode);
+        Assert.Contains("--connections 1,32", await output, StringComparison.Ordinal);
+    }
+
+    private static Process Start(params string[] args)
+    {
+        var start = new ProcessStartInfo(ProxyProcess.DotnetHost)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = AppContext.BaseDirectory,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Gateway.Benchmarks.dll"));
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        start.Environment.Remove("API_KEY");
+        start.Environment["Logging__LogLevel__Default"] = "Warning";
+        start.Environment.Remove(PyAirtable.Gateway.Configuration.HostingExtensions.InlineCompletionsVariable);
+        return Process.Start(start)!;
+    }
+
+    private static string Port(int port) => port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    private static string Text(StringBuilder output)
+    {
+        lock (output)
+        {
+            return output.ToString();
+        }
+    }
+}

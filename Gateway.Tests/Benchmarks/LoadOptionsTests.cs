@@ -1,0 +1,91 @@
+using PyAirtable.Gateway.Benchmarks.Load;
+
+namespace PyAirtable.Gateway.Tests.Benchmarks;
+
+/// <summary>The <c>load</c> command's options: the documented defaults, and a clear error for every bad value.</summary>
+public sealed class LoadOptionsTests
+{
+    [Fact]
+    public void Parse_NoArguments_DocumentedDefaults()
+    {
+        var options = LoadOptions.Parse([]);
+
+        Assert.Equal(10, options.DurationSeconds);
+        Assert.Equal(30, options.WarmupSeconds);
+        Assert.Equal(3, options.Rounds);
+        Assert.Equal([1, 32], options.Connections);
+        Assert.True(options.Closed);
+        Assert.False(options.Open);
+        Assert.Equal(["direct", "gateway", "yarp"], options.Targets);
+        Assert.Equal("GET", options.Method);
+        Assert.Equal("/bench/json?size=1024", options.UpstreamPath);
+        Assert.Equal("200000", options.Gen0Size);
+        Assert.False(options.Pin);
+    }
+
+    [Fact]
+    public void Parse_Quick_ShortRun()
+    {
+        var options = LoadOptions.Parse(["--quick"]);
+
+        Assert.True(options.Quick);
+        Assert.Equal(1, options.DurationSeconds);
+        Assert.Equal(1, options.WarmupSeconds);
+        Assert.Equal(1, options.Rounds);
+        Assert.Equal([1, 16], options.Connections);
+    }
+
+    [Fact]
+    public void Parse_RateAlone_OpenLoop()
+    {
+        var options = LoadOptions.Parse(["--rate", "500"]);
+
+        Assert.True(options.Open);
+        Assert.False(options.Closed);
+        Assert.Equal(500, options.Rate);
+    }
+
+    [Fact]
+    public void Parse_BodyAndBothSpellings_PostEcho()
+    {
+        var options = LoadOptions.Parse(["--body=65536", "--mode", "both", "--targets", "gateway, floor", "--gen0size", "none"]);
+
+        Assert.Equal("POST", options.Method);
+        Assert.Equal("/bench/echo", options.UpstreamPath);
+        Assert.True(options.Open && options.Closed);
+        Assert.Equal(["gateway", "floor"], options.Targets);
+        Assert.Null(options.Gen0Size);
+    }
+
+    [Theory]
+    [InlineData("Unknown option '--durations'", "--durations", "5")]
+    [InlineData("Unknown target 'nginx'", "--targets", "nginx")]
+    [InlineData("--mode expects closed, open or both", "--mode", "fast")]
+    [InlineData("--duration must be in (0, 600]", "--duration", "0")]
+    [InlineData("'--duration' expects a non-negative number, got 'ten'", "--duration", "ten")]
+    [InlineData("'--connections' expects a comma-separated list of positive integers", "--connections", "1,0")]
+    [InlineData("--connections: at most 4096", "--connections", "5000")]
+    [InlineData("--rounds must be between 1 and 100, got 0", "--rounds", "0")]
+    [InlineData("--instances must be between 1 and 8", "--instances", "9")]
+    [InlineData("--dead-instances at most 8", "--dead-instances", "12")]
+    [InlineData("--payload must be between 2 and", "--payload", "1")]
+    [InlineData("--warmup-curve-seconds must be between 3 and 600, got 1", "--warmup-curve-seconds", "1")]
+    [InlineData("--path must start with '/'", "--path", "bench/json")]
+    [InlineData("--rate must be positive", "--mode", "open", "--rate", "0")]
+    [InlineData("--gen0size '2MiB' is not a hexadecimal byte count", "--gen0size", "2MiB")]
+    [InlineData("Unexpected argument 'quick'", "quick")]
+    public void Parse_BadValue_ErrorNamesTheOption(string message, params string[] args)
+    {
+        var error = Assert.Throws<ArgumentException>(() => LoadOptions.Parse(args));
+
+        Assert.Contains(message, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_OptionWithoutValue_SaysItNeedsOne()
+    {
+        var error = Assert.Throws<ArgumentException>(() => LoadOptions.Parse(["--duration"]));
+
+        Assert.Equal("Option '--duration' needs a value.", error.Message);
+    }
+}
