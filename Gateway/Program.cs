@@ -29,7 +29,7 @@ public partial class Program
 
         var app = builder.Build();
         app.UseGatewayObservability();
-        app.UseCors();
+        app.UseGatewayCors();
         app.UseRouting();
         app.UseGatewayAuth();
         app.UseMiddleware<RateLimitMiddleware>();

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
@@ -9,8 +10,8 @@ using PyAirtable.Gateway.Tests.Infrastructure;
 namespace PyAirtable.Gateway.Tests.Resilience;
 
 /// <summary>
-/// A real gateway process: on SIGTERM not ready at once, streams in flight finish, exit code 0; and its sockets run
-/// with inline completions, which only a process of its own can show.
+/// A real gateway process: on SIGTERM not ready at once, streams in flight finish, exit code 0; and what only a process
+/// of its own can show: its sockets run with inline completions, and starting writes nothing and loads no XML or QUIC.
 /// </summary>
 public sealed partial class GracefulShutdownTests
 {
@@ -128,7 +129,37 @@ public sealed partial class GracefulShutdownTests
         }
     }
 
-    private static Process StartProcess(string llmUrl, int drainSeconds)
+    [Fact]
+    public async Task GatewayProcess_Start_WritesNoKeyRing_LoadsNoXmlOrQuic()
+    {
+        await using var llm = await FakeUpstream.StartAsync();
+        var home = Directory.CreateTempSubdirectory("gateway-home-");
+        var output = new ConcurrentQueue<string>();
+        using var gateway = StartProcess(llm.Url, drainSeconds: 1, home.FullName);
+        try
+        {
+            var port = await ListeningPortAsync(gateway, output);
+            using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+            using var response = await client.SendAsync(GatewayHost.Request(HttpMethod.Get, "/api/tools")).WithTimeout();
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+
+            // Nothing written to the home directory (the framework's key ring would go to ~/.aspnet) and no warning
+            // about keys; the XML stack and QUIC, which only those would need, are not even mapped.
+            Assert.Empty(home.EnumerateFileSystemInfos());
+            Assert.DoesNotContain(output, static line => line.Contains("DataProtection", StringComparison.Ordinal));
+            var maps = await File.ReadAllTextAsync($"/proc/{gateway.Id}/maps");
+            Assert.Contains("System.Private.CoreLib.dll", maps, StringComparison.Ordinal);
+            Assert.DoesNotContain("System.Private.Xml.dll", maps, StringComparison.Ordinal);
+            Assert.DoesNotContain("System.Net.Quic.dll", maps, StringComparison.Ordinal);
+        }
+        finally
+        {
+            gateway.Kill(entireProcessTree: true);
+            home.Delete(recursive: true);
+        }
+    }
+
+    private static Process StartProcess(string llmUrl, int drainSeconds, string? home = null)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -146,17 +177,33 @@ public sealed partial class GracefulShutdownTests
         start.Environment["DRAIN_TIMEOUT"] = drainSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         start.Environment["Logging__LogLevel__Default"] = "Information";
         start.Environment.Remove(PyAirtable.Gateway.Configuration.HostingExtensions.InlineCompletionsVariable);
+        if (home is not null)
+        {
+            start.Environment["HOME"] = home;
+        }
+
         return Process.Start(start)!;
     }
 
-    private static async Task<int> ListeningPortAsync(Process process)
+    private static async Task<int> ListeningPortAsync(Process process, ConcurrentQueue<string>? lines = null)
     {
         var found = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
         process.OutputDataReceived += (_, e) =>
         {
-            if (e.Data is { } line && ListeningLine().Match(line) is { Success: true } match)
+            if (e.Data is { } line)
             {
-                found.TrySetResult(int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
+                lines?.Enqueue(line);
+                if (ListeningLine().Match(line) is { Success: true } match)
+                {
+                    found.TrySetResult(int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
+                }
+            }
+        };
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is { } line)
+            {
+                lines?.Enqueue(line);
             }
         };
         process.BeginOutputReadLine();

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.DataProtection;
 using PyAirtable.Gateway.Configuration;
 
 namespace PyAirtable.Gateway.Auth;
@@ -19,7 +20,27 @@ internal static class AuthExtensions
         // request pays for it.
         services.AddAuthentication().AddJwtBearer(JwtBearerSetup.Scheme, static _ => { });
         services.AddSingleton<IConfigureOptions<JwtBearerOptions>, JwtBearerSetup>();
+        RemoveKeyRingStartup(services);
         return services;
+    }
+
+    /// <summary>
+    /// <c>AddAuthentication</c> registers Data Protection, which bearer tokens never use, and its hosted service would
+    /// build a key ring at every start: an unencrypted key written under <c>$HOME/.aspnet</c> (or a warning on a
+    /// read-only file system), a warning about it in the log, and the XML stack loaded, for nothing. The services stay
+    /// registered, unused; only the start-up step goes.
+    /// </summary>
+    private static void RemoveKeyRingStartup(IServiceCollection services)
+    {
+        var dataProtection = typeof(DataProtectionOptions).Assembly;
+        for (var i = services.Count - 1; i >= 0; i--)
+        {
+            var service = services[i];
+            if (service.ServiceType == typeof(IHostedService) && !service.IsKeyedService && service.ImplementationType?.Assembly == dataProtection)
+            {
+                services.RemoveAt(i);
+            }
+        }
     }
 
     /// <summary>The key <c>UseAuthentication</c> sets; a host that finds it set does not add the middleware itself.</summary>

@@ -33,7 +33,9 @@ internal static class HostingExtensions
             builder.WebHost.UseUrls(DefaultUrl);
         }
 
-        builder.WebHost.UseKestrel(static kestrel =>
+        // ConfigureKestrel, not UseKestrel: the slim builder has already added Kestrel, and UseKestrel would add HTTP/3
+        // (QUIC) as well, which the gateway never listens on.
+        builder.WebHost.ConfigureKestrel(static kestrel =>
         {
             kestrel.AddServerHeader = false;
             var metrics = kestrel.ApplicationServices.GetRequiredService<GatewayMetrics>();

@@ -14,4 +14,7 @@ internal static class CorsExtensions
         services.AddSingleton<ICorsPolicyProvider, GatewayCorsPolicyProvider>();
         return services;
     }
+
+    /// <summary>CORS answers and preflights for the allowlist; first after observability, so refusals carry request ids.</summary>
+    public static IApplicationBuilder UseGatewayCors(this IApplicationBuilder app) => app.UseMiddleware<GatewayCorsMiddleware>();
 }
