@@ -15,7 +15,7 @@ internal static class LoadCommand
 
     public static async Task<int> RunAsync(string[] args)
     {
-        if (args is ["--help" or "-h" or "help"])
+        if (args is ["help"] || args.Contains("--help") || args.Contains("-h"))
         {
             Console.WriteLine(LoadOptions.Help);
             return 0;

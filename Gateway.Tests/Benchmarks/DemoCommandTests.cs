@@ -93,10 +93,12 @@ public sealed class DemoCommandTests
         Assert.Contains("'--gateway-port' expects a non-negative integer, got 'eighty'", await error, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task Load_Help_PrintsOptionsExitCode0()
+    [Theory]
+    [InlineData("--help")]
+    [InlineData("--quick", "-h")]
+    public async Task Load_Help_PrintsOptionsExitCode0(params string[] args)
     {
-        using var load = Start("load", "--help");
+        using var load = Start(["load", .. args]);
         var output = load.StandardOutput.ReadToEndAsync();
 
         await load.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
