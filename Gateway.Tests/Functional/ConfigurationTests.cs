@@ -18,6 +18,8 @@ public sealed class ConfigurationTests
     [InlineData("MAX_REQUEST_BODY_BYTES", "ten")]
     [InlineData("RATE_LIMIT_PER_MINUTE", "-1")]
     [InlineData("CHAT_RATE_LIMIT_PER_MINUTE", "-3")]
+    [InlineData("Gateway:InlineScheduling", "maybe")]
+    [InlineData("Gateway:IdleHandoff", "sometimes")]
     public async Task BadSetting_StartupFailsNamingSettingAndValue(string name, string value)
     {
         var settings = GatewayHost.DefaultSettings(null, null, null);

@@ -48,7 +48,8 @@ internal static class HostingExtensions
         // first uses a socket: none is used before this point). Nothing in the gateway blocks a thread, so no hand-off
         // is needed; on one core the hand-offs were context switches that cost a third of the CPU per request (README,
         // Performance). With it on, the runtime runs one event thread per core.
-        if (configuration.GetValue("Gateway:InlineScheduling", true))
+        var inline = configuration.GetValue("Gateway:InlineScheduling", true);
+        if (inline)
         {
             builder.WebHost.UseSockets(static sockets => sockets.UnsafePreferInlineScheduling = true);
             if (Environment.GetEnvironmentVariable(InlineCompletionsVariable) is null)
@@ -56,6 +57,8 @@ internal static class HostingExtensions
                 Environment.SetEnvironmentVariable(InlineCompletionsVariable, "1");
             }
         }
+
+        builder.Services.AddSingleton(new IdleHandoff(inline && configuration.GetValue("Gateway:IdleHandoff", true)));
 
         // The forwarder counts body bytes exactly; Kestrel's own limit also counts chunk framing (up to 6 bytes a chunk
         // of 1 byte), so it is only a backstop here, set far enough above the real limit never to refuse a valid body.

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using PyAirtable.Gateway.Auth;
+using PyAirtable.Gateway.Configuration;
 
 namespace PyAirtable.Gateway.Observability;
 
@@ -15,16 +16,31 @@ internal sealed partial class RequestTelemetryMiddleware
 
     private readonly RequestDelegate _next;
     private readonly GatewayTelemetry _telemetry;
+    private readonly IdleHandoff _handoff;
 
-    public RequestTelemetryMiddleware(RequestDelegate next, GatewayTelemetry telemetry)
+    public RequestTelemetryMiddleware(RequestDelegate next, GatewayTelemetry telemetry, IdleHandoff handoff)
     {
         _next = next;
         _telemetry = telemetry;
+        _handoff = handoff;
     }
 
+    /// <summary>Times the request from here; a request arriving at an idle gateway continues on the thread pool (<see cref="IdleHandoff"/>).</summary>
     public Task InvokeAsync(HttpContext context)
     {
-        var telemetry = new RequestTelemetry(_telemetry, context, Stopwatch.GetTimestamp());
+        var started = Stopwatch.GetTimestamp();
+        return _handoff.Enter() ? HandOffAsync(context, started) : InvokeAsync(context, started);
+    }
+
+    private async Task HandOffAsync(HttpContext context, long started)
+    {
+        await Task.Yield();
+        await InvokeAsync(context, started);
+    }
+
+    private Task InvokeAsync(HttpContext context, long started)
+    {
+        var telemetry = new RequestTelemetry(_telemetry, context, started);
         context.Features.Set(telemetry);
         Task pending;
         try
@@ -60,6 +76,7 @@ internal sealed partial class RequestTelemetryMiddleware
 
     private void Complete(HttpContext context, RequestTelemetry telemetry)
     {
+        _handoff.Exit();
         var ended = Stopwatch.GetTimestamp();
         var status = context.Response.StatusCode;
         var endpoint = context.GetEndpoint()?.Metadata.GetMetadata<MetricsLabel>()?.Endpoint ?? Unmatched;
