@@ -7,7 +7,8 @@ namespace PyAirtable.Gateway.Observability;
 /// <summary>
 /// Times and counts every request by method, route template and status (no raw paths as labels), feeds the dashboard's
 /// aggregates, and writes the access-log line. The request's <see cref="RequestTelemetry"/> is a request feature that
-/// the forwarder fills in.
+/// the forwarder fills in. Being where every request starts and ends, it also keeps the count of requests in flight that
+/// the <see cref="IdleHandoff"/> decides by.
 /// </summary>
 internal sealed partial class RequestTelemetryMiddleware
 {
@@ -29,16 +30,16 @@ internal sealed partial class RequestTelemetryMiddleware
     public Task InvokeAsync(HttpContext context)
     {
         var started = Stopwatch.GetTimestamp();
-        return _handoff.Enter() ? HandOffAsync(context, started) : InvokeAsync(context, started);
+        return _handoff.Enter() ? HandOffAsync(context, started) : RunAsync(context, started);
     }
 
     private async Task HandOffAsync(HttpContext context, long started)
     {
         await Task.Yield();
-        await InvokeAsync(context, started);
+        await RunAsync(context, started);
     }
 
-    private Task InvokeAsync(HttpContext context, long started)
+    private Task RunAsync(HttpContext context, long started)
     {
         var telemetry = new RequestTelemetry(_telemetry, context, started);
         context.Features.Set(telemetry);
