@@ -58,6 +58,7 @@ internal static class HostingExtensions
             }
         }
 
+        // The one hand-off kept: a request that finds the gateway idle moves to the thread pool (IdleHandoff).
         builder.Services.AddSingleton(new IdleHandoff(inline && configuration.GetValue("Gateway:IdleHandoff", true)));
 
         // The forwarder counts body bytes exactly; Kestrel's own limit also counts chunk framing (up to 6 bytes a chunk
