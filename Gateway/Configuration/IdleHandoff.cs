@@ -10,22 +10,21 @@ namespace PyAirtable.Gateway.Configuration;
 /// </summary>
 internal sealed class IdleHandoff
 {
+    private readonly bool _enabled;
     private int _inFlight;
 
-    public IdleHandoff(bool enabled) => Enabled = enabled;
-
-    public bool Enabled { get; }
+    public IdleHandoff(bool enabled) => _enabled = enabled;
 
     /// <summary>Requests between <see cref="Enter"/> and <see cref="Exit"/> now (counted only when enabled).</summary>
     public int InFlight => Volatile.Read(ref _inFlight);
 
     /// <summary>A request starts; true when it is the only one in flight and should move to the thread pool.</summary>
-    public bool Enter() => Enabled && Interlocked.Increment(ref _inFlight) == 1;
+    public bool Enter() => _enabled && Interlocked.Increment(ref _inFlight) == 1;
 
     /// <summary>A request that <see cref="Enter"/> saw has ended (whatever <see cref="Enter"/> returned).</summary>
     public void Exit()
     {
-        if (Enabled)
+        if (_enabled)
         {
             Interlocked.Decrement(ref _inFlight);
         }
