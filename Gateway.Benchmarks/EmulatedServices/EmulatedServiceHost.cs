@@ -16,8 +16,11 @@ internal static class EmulatedServiceHost
         _ => "bench-upstream",
     };
 
-    /// <summary>Creates (does not start) the host; port 0 picks a free port.</summary>
-    public static WebApplication Create(EmulatedServiceKind kind, int port, LogLevel minimumLogLevel = LogLevel.Warning)
+    /// <summary>
+    /// Creates (does not start) the host; port 0 picks a free port. <paramref name="inlineScheduling"/>: requests run on
+    /// the socket event thread (Kestrel's inline scheduling), as the load harness's fast upstream does.
+    /// </summary>
+    public static WebApplication Create(EmulatedServiceKind kind, int port, LogLevel minimumLogLevel = LogLevel.Warning, bool inlineScheduling = false)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -33,6 +36,11 @@ internal static class EmulatedServiceHost
             o.Limits.MaxRequestBodySize = null;
             o.Listen(IPAddress.Loopback, port);
         });
+
+        if (inlineScheduling)
+        {
+            builder.WebHost.UseSockets(static sockets => sockets.UnsafePreferInlineScheduling = true);
+        }
 
         var app = builder.Build();
         var name = NameOf(kind);

@@ -64,11 +64,12 @@ internal static class LoadCommand
 
     private static async Task<int> RunAsync(LoadOptions options, CancellationToken cancellationToken)
     {
+        HarnessScheduling.Apply(options.HarnessInline);
         var upstreams = new List<WebApplication>();
         var instanceUris = new List<Uri>();
         for (var i = 0; i < options.Instances; i++)
         {
-            var host = EmulatedServiceHost.Create(EmulatedServiceKind.BenchUpstream, 0, LogLevel.Warning);
+            var host = EmulatedServiceHost.Create(EmulatedServiceKind.BenchUpstream, 0, LogLevel.Warning, options.HarnessInline);
             upstreams.Add(host);
             await host.StartAsync(cancellationToken);
             instanceUris.Add(EmulatedServiceHost.BoundAddress(host));
@@ -264,11 +265,22 @@ internal static class LoadCommand
             }
         }
 
+        var proxyCpu = targets
+            .Where(static t => t.Process is not null)
+            .Select(static t => (Func<double?>)(() => t.Process!.ReadStats()?.CpuSeconds))
+            .ToList();
         for (var round = 0; round < options.Rounds; round++)
         {
             for (var i = 0; i < targets.Count; i++)
             {
                 var target = targets[(i + round) % targets.Count];
+                if (proxyCpu.Count > 0 && await ProxySettle.WaitAsync(proxyCpu, ProxySettle.Window, ProxySettle.QuietWindows, ProxySettle.MaxWindows, cancellationToken) is null)
+                {
+                    ProgressLine.Finish();
+                    Console.Error.WriteLine(
+                        $"  note: a proxy was still busy after {(ProxySettle.Window * ProxySettle.MaxWindows).TotalSeconds:0} s; measuring {target.Name} anyway");
+                }
+
                 var before = target.Process?.ReadStats();
                 var segment = await LoadGenerator.RunAsync(
                     target,

@@ -31,6 +31,10 @@ internal sealed record LoadOptions
                                   gateway image's settings);
                                   'none' leaves the runtime's default (a gen0 budget sized from the CPU cache)
           --proxy-log-level L     minimum log level of both proxies (Warning); 'default' keeps their own configuration
+          --harness-scheduling M  inline or pool: how the load generator and the fast upstream (both in this process) run
+                                  their socket work: on the socket event thread (inline), or handed to the thread pool
+                                  (pool, this harness before 2026-11-27: slower, noisier, and the bottleneck at 32
+                                  connections) (inline)
           --baseline-inline       give YARP and the floor the gateway's inline scheduling too (Kestrel's
                                   UnsafePreferInlineScheduling and DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1)
           --quick                 a few seconds in all, for a smoke run; exits non-zero on any error
@@ -79,6 +83,12 @@ internal sealed record LoadOptions
     /// <summary>DOTNET_GCgen0size and DOTNET_GCGen0MaxBudget (hexadecimal bytes) for every proxy alike, or null for the runtime's defaults.</summary>
     public string? Gen0Size { get; init; } = "200000";
 
+    /// <summary>
+    /// The load generator and the fast upstream run their socket work on the socket event thread (inline socket
+    /// completions, Kestrel's inline scheduling) rather than through the thread pool.
+    /// </summary>
+    public bool HarnessInline { get; init; } = true;
+
     /// <summary>The baselines run with the gateway's inline socket scheduling instead of their defaults.</summary>
     public bool BaselineInline { get; init; }
 
@@ -94,6 +104,7 @@ internal sealed record LoadOptions
         var o = new OptionReader(args, new HashSet<string> { "pin", "quick", "warmup-curve", "baseline-inline" });
         var quick = o.Flag("quick");
         var mode = o.String("mode");
+        var harnessScheduling = o.String("harness-scheduling", "inline");
         var rateGiven = o.String("rate") is not null;
         var targets = (o.String("targets") ?? "direct,gateway,yarp")
             .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
@@ -126,6 +137,7 @@ internal sealed record LoadOptions
             GatewayDll = System.IO.Path.GetFullPath(o.String("gateway-dll", System.IO.Path.Combine(AppContext.BaseDirectory, "Gateway.dll"))),
             ProxyLogLevel = o.String("proxy-log-level", "Warning"),
             Gen0Size = ParseGen0Size(o.String("gen0size", "200000")!),
+            HarnessInline = harnessScheduling == "inline",
             BaselineInline = o.Flag("baseline-inline"),
             Instances = o.Int("instances", 1),
             DeadInstances = o.Int("dead-instances", 0),
@@ -134,6 +146,11 @@ internal sealed record LoadOptions
         if (mode is not (null or "closed" or "open" or "both"))
         {
             throw new ArgumentException($"--mode expects closed, open or both, got '{mode}'.");
+        }
+
+        if (harnessScheduling is not ("inline" or "pool"))
+        {
+            throw new ArgumentException($"--harness-scheduling expects inline or pool, got '{harnessScheduling}'.");
         }
 
         if (options.Open && options.Rate <= 0)

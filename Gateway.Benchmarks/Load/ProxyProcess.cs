@@ -86,6 +86,8 @@ internal sealed class ProxyProcess : IDisposable
         // The harness's own hosting variables must not leak into the proxies.
         startInfo.Environment.Remove("ASPNETCORE_URLS");
         startInfo.Environment.Remove("ASPNETCORE_HTTP_PORTS");
+        HarnessScheduling.ForChild(startInfo.Environment, HarnessScheduling.Inherited);
+
         foreach (var (key, value) in environment)
         {
             startInfo.Environment[key] = value;

@@ -107,6 +107,42 @@ public sealed class DemoCommandTests
         Assert.Contains("--connections 1,32", await output, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("inline", 1)]
+    [InlineData("pool", 1)]
+    public async Task Load_HarnessScheduling_OneSocketEventThread(string scheduling, int expected)
+    {
+        // Thread names from /proc; on this 2-CPU machine inline completions alone would start two event threads.
+        var output = Directory.CreateTempSubdirectory("load-scheduling-");
+        using var load = Start("load", "--quick", "--targets", "direct", "--harness-scheduling", scheduling, "--out", output.FullName);
+        try
+        {
+            var upstreamStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            load.OutputDataReceived += (_, e) =>
+            {
+                if (e.Data is null || e.Data.StartsWith("Upstream (in this process)", StringComparison.Ordinal))
+                {
+                    upstreamStarted.TrySetResult();
+                }
+            };
+            load.BeginOutputReadLine();
+            await upstreamStarted.Task.WaitAsync(TimeSpan.FromSeconds(60));
+            Assert.False(load.HasExited, "load ended before its upstream was up");
+
+            // The upstream listens, so the runtime's socket engines (all started together) are running.
+            var eventThreads = Directory.GetDirectories($"/proc/{load.Id}/task")
+                .Count(static task => File.ReadAllText(Path.Combine(task, "comm")).Trim() == ".NET Sockets");
+
+            Assert.Equal(expected, eventThreads);
+        }
+        finally
+        {
+            load.Kill(entireProcessTree: true);
+            await load.WaitForExitAsync();
+            output.Delete(recursive: true);
+        }
+    }
+
     private static Process Start(params string[] args)
     {
         var start = new ProcessStartInfo(ProxyProcess.DotnetHost)

@@ -21,6 +21,8 @@ public sealed class LoadOptionsTests
         Assert.Equal("/bench/json?size=1024", options.UpstreamPath);
         Assert.Equal("200000", options.Gen0Size);
         Assert.False(options.Pin);
+        Assert.True(options.HarnessInline);
+        Assert.False(options.BaselineInline);
     }
 
     [Fact]
@@ -48,13 +50,14 @@ public sealed class LoadOptionsTests
     [Fact]
     public void Parse_BodyAndBothSpellings_PostEcho()
     {
-        var options = LoadOptions.Parse(["--body=65536", "--mode", "both", "--targets", "gateway, floor", "--gen0size", "none"]);
+        var options = LoadOptions.Parse(["--body=65536", "--mode", "both", "--targets", "gateway, floor", "--gen0size", "none", "--harness-scheduling", "pool"]);
 
         Assert.Equal("POST", options.Method);
         Assert.Equal("/bench/echo", options.UpstreamPath);
         Assert.True(options.Open && options.Closed);
         Assert.Equal(["gateway", "floor"], options.Targets);
         Assert.Null(options.Gen0Size);
+        Assert.False(options.HarnessInline);
     }
 
     [Theory]
@@ -75,6 +78,7 @@ public sealed class LoadOptionsTests
     [InlineData("--path must start with '/'", "--path", "bench/json")]
     [InlineData("--rate must be positive", "--mode", "open", "--rate", "0")]
     [InlineData("--gen0size '2MiB' is not a hexadecimal byte count", "--gen0size", "2MiB")]
+    [InlineData("--harness-scheduling expects inline or pool, got 'threads'", "--harness-scheduling", "threads")]
     [InlineData("Unexpected argument 'quick'", "quick")]
     public void Parse_BadValue_ErrorNamesTheOption(string message, params string[] args)
     {

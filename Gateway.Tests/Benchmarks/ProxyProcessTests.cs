@@ -1,8 +1,12 @@
 using PyAirtable.Gateway.Benchmarks.Load;
+using PyAirtable.Gateway.Configuration;
 
 namespace PyAirtable.Gateway.Tests.Benchmarks;
 
-/// <summary>The harness's proxy processes: a proxy that dies is reported with its output, and no two get one port.</summary>
+/// <summary>
+/// The harness's proxy processes: a proxy that dies is reported with its output, no two get one port, and none inherits
+/// the harness's own socket scheduling.
+/// </summary>
 public sealed class ProxyProcessTests
 {
     [Fact]
@@ -19,6 +23,31 @@ public sealed class ProxyProcessTests
         Assert.Contains("address already in use", error.Message, StringComparison.Ordinal);
         Assert.True(proxy.HasExited);
         Assert.Contains("exited with code 3", proxy.ExitReason, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(null, null)]
+    [InlineData("0", "4")]
+    public void ForChild_HarnessRunsInline_ProxyGetsTheVariablesAsInherited(string? inlineCompletions, string? threadCount)
+    {
+        var environment = new Dictionary<string, string?>
+        {
+            [HostingExtensions.InlineCompletionsVariable] = "1",
+            [HarnessScheduling.ThreadCountVariable] = "1",
+            ["OTHER"] = "kept",
+        };
+        var inherited = new Dictionary<string, string?>
+        {
+            [HostingExtensions.InlineCompletionsVariable] = inlineCompletions,
+            [HarnessScheduling.ThreadCountVariable] = threadCount,
+        };
+
+        HarnessScheduling.ForChild(environment, inherited);
+
+        Assert.Equal(inlineCompletions, environment.GetValueOrDefault(HostingExtensions.InlineCompletionsVariable));
+        Assert.Equal(threadCount, environment.GetValueOrDefault(HarnessScheduling.ThreadCountVariable));
+        Assert.Equal(inlineCompletions is null ? 1 : 3, environment.Count);
+        Assert.Equal("kept", environment["OTHER"]);
     }
 
     [Fact]

@@ -1,0 +1,70 @@
+namespace PyAirtable.Gateway.Benchmarks.Load;
+
+/// <summary>
+/// Before each measured segment, waits until no proxy is busy. The proxies share one core, and a JIT build goes on
+/// compiling after its load stops: on one CPU the runtime holds tier-1 compilation back until no new method has been
+/// compiled for a second, so once YARP's load ended its tiered-compilation thread ran for 0.2–0.45 s of the next
+/// target's first second or so, in 4 ms time slices; that target saw a response gap of ~4 ms every 8 ms
+/// (<c>perf sched</c>), most of its slowest 1 % of requests. Each segment now starts after 1.5 s in which no proxy
+/// used more than a clock tick per quarter second, whichever target ran before it.
+/// </summary>
+internal static class ProxySettle
+{
+    /// <summary>Length of one observation.</summary>
+    public static readonly TimeSpan Window = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>Consecutive quiet windows needed (1.5 s: longer than the runtime's one-CPU tiering delay of 1 s).</summary>
+    public const int QuietWindows = 6;
+
+    /// <summary>Observations before measuring anyway (15 s).</summary>
+    public const int MaxWindows = 60;
+
+    /// <summary>CPU a quiet proxy may use in one window: one clock tick, the resolution of <c>/proc/&lt;pid&gt;/stat</c>.</summary>
+    public const double QuietCpuSeconds = 0.01;
+
+    /// <summary>
+    /// Observes every process's CPU time (seconds, null when unreadable) over consecutive windows until
+    /// <paramref name="quietWindows"/> in a row in which none used more than <see cref="QuietCpuSeconds"/>; returns the
+    /// windows it took, or null when that had not happened within <paramref name="maxWindows"/>.
+    /// </summary>
+    public static async Task<int?> WaitAsync(
+        IReadOnlyList<Func<double?>> cpuSeconds, TimeSpan window, int quietWindows, int maxWindows, CancellationToken cancellationToken)
+    {
+        var before = Sample(cpuSeconds);
+        var quietInARow = 0;
+        for (var windows = 1; windows <= maxWindows; windows++)
+        {
+            await Task.Delay(window, cancellationToken);
+            var after = Sample(cpuSeconds);
+            var quiet = true;
+            for (var i = 0; i < after.Length; i++)
+            {
+                if (before[i] is { } b && after[i] is { } a && a - b > QuietCpuSeconds + 1e-9)
+                {
+                    quiet = false;
+                }
+            }
+
+            quietInARow = quiet ? quietInARow + 1 : 0;
+            if (quietInARow == quietWindows)
+            {
+                return windows;
+            }
+
+            before = after;
+        }
+
+        return null;
+    }
+
+    private static double?[] Sample(IReadOnlyList<Func<double?>> cpuSeconds)
+    {
+        var values = new double?[cpuSeconds.Count];
+        for (var i = 0; i < values.Length; i++)
+        {
+            values[i] = cpuSeconds[i]();
+        }
+
+        return values;
+    }
+}
