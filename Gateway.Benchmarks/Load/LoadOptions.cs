@@ -27,7 +27,7 @@ internal sealed record LoadOptions
           --instances N           upstream instances behind both proxies (1); the gateway balances over them, so does YARP
           --dead-instances N      also list N instances that refuse connections (0): an instance failure, as both proxies meet it
           --gateway-dll PATH      the gateway to run: Gateway.dll (next to this program by default) or a native AOT executable
-          --gen0size HEX          DOTNET_GCgen0size and DOTNET_GCGen0MaxBudget for every proxy (200000 = 2 MiB, the
+          --gen0size HEX          DOTNET_GCgen0size and DOTNET_GCGen0MaxBudget for every proxy (100000 = 1 MiB, the
                                   gateway image's settings);
                                   'none' leaves the runtime's default (a gen0 budget sized from the CPU cache)
           --proxy-log-level L     minimum log level of both proxies (Warning); 'default' keeps their own configuration
@@ -81,7 +81,7 @@ internal sealed record LoadOptions
     public string ProxyLogLevel { get; init; } = "Warning";
 
     /// <summary>DOTNET_GCgen0size and DOTNET_GCGen0MaxBudget (hexadecimal bytes) for every proxy alike, or null for the runtime's defaults.</summary>
-    public string? Gen0Size { get; init; } = "200000";
+    public string? Gen0Size { get; init; } = "100000";
 
     /// <summary>
     /// The load generator and the fast upstream run their socket work on the socket event thread (inline socket
@@ -136,7 +136,7 @@ internal sealed record LoadOptions
             OutputDirectory = o.String("out", System.IO.Path.Combine("artifacts", "load")),
             GatewayDll = System.IO.Path.GetFullPath(o.String("gateway-dll", System.IO.Path.Combine(AppContext.BaseDirectory, "Gateway.dll"))),
             ProxyLogLevel = o.String("proxy-log-level", "Warning"),
-            Gen0Size = ParseGen0Size(o.String("gen0size", "200000")!),
+            Gen0Size = ParseGen0Size(o.String("gen0size", "100000")!),
             HarnessInline = harnessScheduling == "inline",
             BaselineInline = o.Flag("baseline-inline"),
             Instances = o.Int("instances", 1),

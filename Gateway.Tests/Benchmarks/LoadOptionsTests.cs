@@ -19,7 +19,7 @@ public sealed class LoadOptionsTests
         Assert.Equal(["direct", "gateway", "yarp"], options.Targets);
         Assert.Equal("GET", options.Method);
         Assert.Equal("/bench/json?size=1024", options.UpstreamPath);
-        Assert.Equal("200000", options.Gen0Size);
+        Assert.Equal("100000", options.Gen0Size);
         Assert.False(options.Pin);
         Assert.True(options.HarnessInline);
         Assert.False(options.BaselineInline);

@@ -401,8 +401,8 @@ public sealed class ManifestConsistencyTests
         // first seconds under load commit tens of MiB of gen0 regions (README, Performance).
         var environment = RuntimeStageEnvironment();
 
-        Assert.Equal("200000", environment.GetValueOrDefault("DOTNET_GCgen0size"));
-        Assert.Equal("200000", environment.GetValueOrDefault("DOTNET_GCGen0MaxBudget"));
+        Assert.Equal("100000", environment.GetValueOrDefault("DOTNET_GCgen0size"));
+        Assert.Equal("100000", environment.GetValueOrDefault("DOTNET_GCGen0MaxBudget"));
         Assert.All(environment.Where(e => e.Key.StartsWith("DOTNET_GC", StringComparison.OrdinalIgnoreCase)), e =>
         {
             Assert.StartsWith("DOTNET_GC", e.Key, StringComparison.Ordinal);
