@@ -107,6 +107,31 @@ public sealed class DemoCommandTests
         Assert.Contains("--connections 1,32", await output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Load_QuickRun_WarmsUpAgainAfterIdleBeforeMeasuring()
+    {
+        var output = Directory.CreateTempSubdirectory("load-warmup-");
+        try
+        {
+            using var load = Start("load", "--quick", "--targets", "direct", "--connections", "4", "--out", output.FullName);
+            var progress = load.StandardError.ReadToEndAsync();
+            var table = load.StandardOutput.ReadToEndAsync();
+
+            await load.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(120));
+
+            Assert.True(load.ExitCode == 0, await table + await progress);
+            var text = await progress;
+            var warmup = text.IndexOf("direct c=4 closed warm-up ", StringComparison.Ordinal);
+            var afterIdle = text.IndexOf("direct c=4 closed warm-up after idle", StringComparison.Ordinal);
+            var round = text.IndexOf("direct c=4 closed round 1/1", StringComparison.Ordinal);
+            Assert.True(warmup >= 0 && afterIdle > warmup && round > afterIdle, text);
+        }
+        finally
+        {
+            output.Delete(recursive: true);
+        }
+    }
+
     [Theory]
     [InlineData("inline", 1)]
     [InlineData("pool", 1)]
