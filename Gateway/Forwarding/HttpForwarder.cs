@@ -189,7 +189,9 @@ internal sealed partial class HttpForwarder
                 CopyResponseHeaders(upstream.Headers.NonValidated, response.Headers, connection, gatewayCors);
                 var contentHeaders = upstream.Content.Headers;
                 CopyResponseHeaders(contentHeaders.NonValidated, response.Headers, connection, gatewayCors, lengthAsNumber: true);
-                if (contentHeaders.ContentLength is { } length
+                // Read once: every read of ContentLength takes a lock and looks the header up again.
+                var upstreamLength = contentHeaders.ContentLength;
+                if (upstreamLength is { } length
                     && (connection is null || !HeaderRules.IsNamedByConnection(connection, HeaderNames.ContentLength)))
                 {
                     // As a number: no string to format here and to parse back in Kestrel.
@@ -197,7 +199,7 @@ internal sealed partial class HttpForwarder
                 }
 
                 // 5. The body, as it arrives.
-                await CopyResponseBodyAsync(context, route, service, upstream, telemetry);
+                await CopyResponseBodyAsync(context, route, service, upstream, upstreamLength, telemetry);
                 Log.Forwarded(_logger, request.Method, route.Template, service.Name, sent.Instance.BaseUrl, response.StatusCode,
                     Stopwatch.GetElapsedTime(started).TotalMilliseconds, sent.Retries, context.TraceIdentifier);
             }
@@ -315,14 +317,15 @@ internal sealed partial class HttpForwarder
     private static bool IsIdempotent(string method) =>
         HttpMethods.IsGet(method) || HttpMethods.IsHead(method) || HttpMethods.IsOptions(method)
         || HttpMethods.IsPut(method) || HttpMethods.IsDelete(method) || HttpMethods.IsTrace(method);
-    private async Task CopyResponseBodyAsync(HttpContext context, GatewayRoute route, UpstreamService service, HttpResponseMessage upstream, RequestTelemetry? telemetry)
+    private async Task CopyResponseBodyAsync(
+        HttpContext context, GatewayRoute route, UpstreamService service, HttpResponseMessage upstream, long? upstreamLength, RequestTelemetry? telemetry)
     {
         var aborted = context.RequestAborted;
         var writer = context.Response.BodyWriter;
         try
         {
             // A body of unknown length may be a stream: the client gets the headers now, not with the first chunk.
-            if (upstream.Content.Headers.ContentLength is null)
+            if (upstreamLength is null)
             {
                 await context.Response.StartAsync(aborted);
             }
@@ -331,7 +334,7 @@ internal sealed partial class HttpForwarder
 
             // Small bodies fit Kestrel's own 4 KB blocks; larger ones are read up to 64 KB at a time, so one socket
             // read and one flush move what the upstream has sent so far.
-            var sizeHint = (int)Math.Clamp(upstream.Content.Headers.ContentLength ?? LargeRead, 0, LargeRead);
+            var sizeHint = (int)Math.Clamp(upstreamLength ?? LargeRead, 0, LargeRead);
             while (true)
             {
                 var memory = writer.GetMemory(sizeHint);
