@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Text.RegularExpressions;
+using PyAirtable.Gateway.Observability;
 using PyAirtable.Gateway.Tests.Infrastructure;
 
 namespace PyAirtable.Gateway.Tests.Observability;
@@ -71,12 +72,43 @@ public sealed partial class ServerTimingTests
         Assert.False(response.Headers.Contains("Server-Timing"));
     }
 
+    [Theory]
+    [InlineData(0L, "0.000")]
+    [InlineData(1L, "0.001")]
+    [InlineData(10L, "0.010")]
+    [InlineData(999L, "0.999")]
+    [InlineData(1_000L, "1.000")]
+    [InlineData(52_050L, "52.050")]
+    [InlineData(1_234_567L, "1234.567")]
+    [InlineData(long.MaxValue, "9223372036854775.807")]
+    public void FormatMilliseconds_ThreeDecimals(long microseconds, string expected)
+    {
+        Span<char> buffer = stackalloc char[24];
+
+        var written = RequestTelemetry.FormatMilliseconds(buffer, microseconds);
+
+        Assert.Equal(expected, buffer[..written].ToString());
+    }
+
+    [Fact]
+    public void FormatMilliseconds_WritesWhatF3Writes()
+    {
+        Span<char> buffer = stackalloc char[24];
+        for (var microseconds = 0L; microseconds < 3_000_000; microseconds += 997)
+        {
+            var written = RequestTelemetry.FormatMilliseconds(buffer, microseconds);
+
+            Assert.Equal((microseconds / 1000.0).ToString("F3", CultureInfo.InvariantCulture), buffer[..written].ToString());
+        }
+    }
+
     private static Dictionary<string, double> Parse(HttpResponseMessage response)
     {
         Assert.True(response.Headers.TryGetValues("Server-Timing", out var values), "no Server-Timing header");
         var timing = new Dictionary<string, double>(StringComparer.Ordinal);
         foreach (Match metric in Metric().Matches(string.Join(", ", values)))
         {
+            Assert.Matches(@"^[0-9]+\.[0-9]{3}$", metric.Groups["dur"].Value);
             timing[metric.Groups["name"].Value] = double.Parse(metric.Groups["dur"].Value, CultureInfo.InvariantCulture);
         }
 

@@ -218,16 +218,16 @@ internal sealed class RequestTelemetry
 
     private void WriteServerTiming()
     {
-        var total = Stopwatch.GetElapsedTime(Started).TotalMilliseconds;
-        var upstream = UpstreamMilliseconds;
+        var total = Microseconds(Stopwatch.GetElapsedTime(Started));
+        var upstream = UpstreamStarted == 0 || UpstreamEnded == 0 ? 0 : Microseconds(Stopwatch.GetElapsedTime(UpstreamStarted, UpstreamEnded));
         Span<char> buffer = stackalloc char[96];
         var length = 0;
         Append(buffer, ref length, "gateway;dur=");
-        Append(buffer, ref length, UpstreamStarted == 0 ? total : Math.Max(0, total - upstream));
+        length += FormatMilliseconds(buffer[length..], UpstreamStarted == 0 ? total : Math.Max(0, total - upstream));
         if (UpstreamStarted != 0)
         {
             Append(buffer, ref length, ", upstream;dur=");
-            Append(buffer, ref length, upstream);
+            length += FormatMilliseconds(buffer[length..], upstream);
         }
 
         _response.Headers.Append(ServerTimingHeader, new string(buffer[..length]));
@@ -239,11 +239,23 @@ internal sealed class RequestTelemetry
         length += text.Length;
     }
 
-    /// <summary>Milliseconds with three decimals (a standard format: no custom-format parsing on every response).</summary>
-    private static void Append(Span<char> buffer, ref int length, double milliseconds)
+    /// <summary>A duration in whole microseconds, rounded to the nearest.</summary>
+    private static long Microseconds(TimeSpan elapsed) => (elapsed.Ticks + (TimeSpan.TicksPerMicrosecond / 2)) / TimeSpan.TicksPerMicrosecond;
+
+    /// <summary>
+    /// <paramref name="microseconds"/> (not negative) as milliseconds with three decimals, "12.345": integer arithmetic, as
+    /// <c>double.ToString("F3")</c> would write it for the same rounded value, at a fraction of the cost on every response.
+    /// Returns the characters written; <paramref name="destination"/> must hold 24.
+    /// </summary>
+    internal static int FormatMilliseconds(Span<char> destination, long microseconds)
     {
-        milliseconds.TryFormat(buffer[length..], out var written, "F3", CultureInfo.InvariantCulture);
-        length += written;
+        var whole = Math.DivRem(microseconds, 1000, out var fraction);
+        whole.TryFormat(destination, out var written, default, CultureInfo.InvariantCulture);
+        destination[written] = '.';
+        destination[written + 1] = (char)('0' + (fraction / 100));
+        destination[written + 2] = (char)('0' + (fraction / 10 % 10));
+        destination[written + 3] = (char)('0' + (fraction % 10));
+        return written + 4;
     }
 
     private const string ServerTimingHeader = "Server-Timing";
