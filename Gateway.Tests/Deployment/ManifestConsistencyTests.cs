@@ -351,6 +351,24 @@ public sealed class ManifestConsistencyTests
     }
 
     [Fact]
+    public void Dockerfile_CompilesForTheProjectsX64InstructionSet_OnlyWhenBuildingOnX64()
+    {
+        // Gateway.csproj: native AOT on x64 is compiled for x86-64-v3 unless asked otherwise; the image's build argument
+        // defaults to the same level and is passed only on x86_64, so an arm64 build keeps the compiler's own default.
+        var project = System.Xml.Linq.XDocument.Load(PathOf("Gateway/Gateway.csproj"));
+        var level = project.Descendants("IlcInstructionSet").Single();
+        Assert.Equal("x86-64-v3", level.Value);
+        Assert.Contains("EndsWith('-x64')", level.Attribute("Condition")!.Value, StringComparison.Ordinal);
+        Assert.Contains("'$(IlcInstructionSet)' == ''", level.Attribute("Condition")!.Value, StringComparison.Ordinal);
+
+        var build = Dockerfile.Value[1];
+        var args = build.Where(i => i.Keyword == "ARG").SelectMany(Assignments).ToDictionary(a => a.Name, a => a.Value, StringComparer.Ordinal);
+        Assert.Equal(level.Value, args["X64_INSTRUCTION_SET"]);
+        var publish = build.Single(i => i.Keyword == "RUN" && i.Arguments.Contains("dotnet publish", StringComparison.Ordinal));
+        Assert.Contains("\"-p:IlcInstructionSet=$( [ \"$(uname -m)\" = x86_64 ] && echo \"$X64_INSTRUCTION_SET\" )\"", publish.Arguments, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Dockerfile_RestoresInItsOwnLayer_FromProjectFilesThatExist()
     {
         var build = Dockerfile.Value[1].ToList();
