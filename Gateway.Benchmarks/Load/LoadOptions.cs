@@ -80,8 +80,11 @@ internal sealed record LoadOptions
 
     public string ProxyLogLevel { get; init; } = "Warning";
 
+    /// <summary>The gateway image's gen0 budget (Dockerfile: DOTNET_GCgen0size and DOTNET_GCGen0MaxBudget), 1 MiB: the harness's default.</summary>
+    public const string ImageGen0Size = "100000";
+
     /// <summary>DOTNET_GCgen0size and DOTNET_GCGen0MaxBudget (hexadecimal bytes) for every proxy alike, or null for the runtime's defaults.</summary>
-    public string? Gen0Size { get; init; } = "100000";
+    public string? Gen0Size { get; init; } = ImageGen0Size;
 
     /// <summary>
     /// The load generator and the fast upstream run their socket work on the socket event thread (inline socket
@@ -136,7 +139,7 @@ internal sealed record LoadOptions
             OutputDirectory = o.String("out", System.IO.Path.Combine("artifacts", "load")),
             GatewayDll = System.IO.Path.GetFullPath(o.String("gateway-dll", System.IO.Path.Combine(AppContext.BaseDirectory, "Gateway.dll"))),
             ProxyLogLevel = o.String("proxy-log-level", "Warning"),
-            Gen0Size = ParseGen0Size(o.String("gen0size", "100000")!),
+            Gen0Size = ParseGen0Size(o.String("gen0size", ImageGen0Size)!),
             HarnessInline = harnessScheduling == "inline",
             BaselineInline = o.Flag("baseline-inline"),
             Instances = o.Int("instances", 1),

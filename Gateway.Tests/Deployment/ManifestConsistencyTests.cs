@@ -421,6 +421,9 @@ public sealed class ManifestConsistencyTests
 
         Assert.Equal("100000", environment.GetValueOrDefault("DOTNET_GCgen0size"));
         Assert.Equal("100000", environment.GetValueOrDefault("DOTNET_GCGen0MaxBudget"));
+        // The load harness measures every proxy with the image's budget unless told otherwise.
+        Assert.Equal(PyAirtable.Gateway.Benchmarks.Load.LoadOptions.ImageGen0Size, environment.GetValueOrDefault("DOTNET_GCgen0size"));
+        Assert.Equal(environment.GetValueOrDefault("DOTNET_GCgen0size"), PyAirtable.Gateway.Benchmarks.Load.LoadOptions.Parse([]).Gen0Size);
         Assert.All(environment.Where(e => e.Key.StartsWith("DOTNET_GC", StringComparison.OrdinalIgnoreCase)), e =>
         {
             Assert.StartsWith("DOTNET_GC", e.Key, StringComparison.Ordinal);

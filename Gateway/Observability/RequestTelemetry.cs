@@ -185,8 +185,10 @@ internal sealed class RequestTelemetry
     }
 
     /// <summary>Milliseconds the upstream took to answer with headers (0 when it was not called).</summary>
-    public double UpstreamMilliseconds =>
-        UpstreamStarted == 0 || UpstreamEnded == 0 ? 0 : Stopwatch.GetElapsedTime(UpstreamStarted, UpstreamEnded).TotalMilliseconds;
+    public double UpstreamMilliseconds => UpstreamElapsed.TotalMilliseconds;
+
+    private TimeSpan UpstreamElapsed =>
+        UpstreamStarted == 0 || UpstreamEnded == 0 ? TimeSpan.Zero : Stopwatch.GetElapsedTime(UpstreamStarted, UpstreamEnded);
 
     private void Ended(SendOutcome sent, string outcome)
     {
@@ -219,7 +221,7 @@ internal sealed class RequestTelemetry
     private void WriteServerTiming()
     {
         var total = Microseconds(Stopwatch.GetElapsedTime(Started));
-        var upstream = UpstreamStarted == 0 || UpstreamEnded == 0 ? 0 : Microseconds(Stopwatch.GetElapsedTime(UpstreamStarted, UpstreamEnded));
+        var upstream = Microseconds(UpstreamElapsed);
         Span<char> buffer = stackalloc char[96];
         var length = 0;
         Append(buffer, ref length, "gateway;dur=");
