@@ -70,6 +70,42 @@ public sealed class NamedApiKeyTests
         Assert.Equal(0, upstream.ContactCount);
     }
 
+    [Fact]
+    public async Task KeysChangingOnOneKeepAliveConnection_EachRequestJudgedByItsOwnKey()
+    {
+        await using var upstream = await FakeUpstream.StartAsync();
+        await using var gateway = await GatewayHost.StartAsync(upstream, upstream, upstream, NamedKeys());
+        var connections = 0;
+        using var client = new HttpClient(new SocketsHttpHandler
+        {
+            MaxConnectionsPerServer = 1,
+            ConnectCallback = async (context, cancellationToken) =>
+            {
+                Interlocked.Increment(ref connections);
+                var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+                await socket.ConnectAsync(context.DnsEndPoint, cancellationToken);
+                return new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
+            },
+        })
+        { BaseAddress = gateway.BaseAddress };
+        var readerTypo = ReaderKey[..^1] + "X";
+        Assert.Equal(ReaderKey.Length, WriterKey.Length);
+
+        var answers = new List<(int Status, string? Client)>();
+        foreach (var key in new[] { ReaderKey, readerTypo, WriterKey, ReaderKey, readerTypo })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/api/airtable/bases");
+            request.Headers.Add("X-API-Key", key);
+            using var response = await client.SendAsync(request);
+            var status = (int)response.StatusCode;
+            answers.Add((status, status == 200 ? (await upstream.NextRequestAsync()).Header("X-Client-Id") : null));
+        }
+
+        Assert.Equal([(200, "reporting"), (401, null), (200, "importer"), (200, "reporting"), (401, null)], answers);
+        Assert.Equal(1, connections);
+        Assert.Equal(3, upstream.ContactCount);
+    }
+
     [Theory]
     [InlineData("POST")]
     [InlineData("PATCH")]

@@ -82,7 +82,7 @@ internal sealed partial class GatewayAuthMiddleware
         var presented = request.Headers[GatewayHeaders.ApiKey];
         if (presented.Count > 0)
         {
-            var identity = presented.Count == 1 ? _keys.Authenticate(presented[0]) : null;
+            var identity = presented.Count == 1 ? _keys.Authenticate(presented[0]!, context) : null;
             return identity is null
                 ? RejectAsync(context, Failure.InvalidKey)
                 : AuthorizeAsync(context, identity, route, endpointScope);
