@@ -7,6 +7,8 @@ internal static class RequestIds
 {
     public const int MaxLength = 128;
 
+    private const string HexDigits = "0123456789abcdef";
+
     private static readonly SearchValues<char> Allowed =
         SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:-");
 
@@ -26,9 +28,19 @@ internal static class RequestIds
         var state = (Milliseconds: (ulong)DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), Sequence: (ulong)Interlocked.Increment(ref _sequence));
         return string.Create(32, state, static (span, s) =>
         {
-            s.Milliseconds.TryFormat(span[..12], out _, "x12", System.Globalization.CultureInfo.InvariantCulture);
-            ProcessTag.TryFormat(span.Slice(12, 8), out _, "x8", System.Globalization.CultureInfo.InvariantCulture);
-            (s.Sequence & 0xFFFF_FFFF_FFFF).TryFormat(span[20..], out _, "x12", System.Globalization.CultureInfo.InvariantCulture);
+            WriteHex(span[..12], s.Milliseconds);
+            WriteHex(span.Slice(12, 8), ProcessTag);
+            WriteHex(span[20..], s.Sequence);
         });
+    }
+
+    /// <summary>The low <c>4 × destination.Length</c> bits of <paramref name="value"/> as lowercase hex digits, zero-padded.</summary>
+    private static void WriteHex(Span<char> destination, ulong value)
+    {
+        for (var i = destination.Length - 1; i >= 0; i--)
+        {
+            destination[i] = HexDigits[(int)(value & 0xF)];
+            value >>= 4;
+        }
     }
 }

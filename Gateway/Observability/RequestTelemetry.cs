@@ -49,7 +49,11 @@ internal sealed class RequestTelemetry
     /// <summary>When the upstream's response headers arrived, or its failure (0 until then).</summary>
     public long UpstreamEnded { get; private set; }
 
+    /// <summary>When a streamed body's first bytes were passed on (0 until then, and for a body with a length).</summary>
     public long FirstByte { get; private set; }
+
+    /// <summary>Body bytes have been passed on to the client.</summary>
+    public bool BodyStarted { get; private set; }
 
     public long ResponseBytes { get; private set; }
 
@@ -156,9 +160,11 @@ internal sealed class RequestTelemetry
     /// <summary><paramref name="bytes"/> of the response body were passed on to the client.</summary>
     public void BodyChunk(int bytes)
     {
-        if (FirstByte == 0)
+        if (!BodyStarted)
         {
-            FirstByte = Stopwatch.GetTimestamp();
+            // Only a streamed body's first bytes are timed (gateway_stream_time_to_first_byte_seconds).
+            BodyStarted = true;
+            FirstByte = Streamed ? Stopwatch.GetTimestamp() : 0;
         }
 
         ResponseBytes += bytes;

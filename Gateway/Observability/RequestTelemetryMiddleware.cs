@@ -95,7 +95,7 @@ internal sealed partial class RequestTelemetryMiddleware
         if (service is not null && telemetry.UpstreamEnded != 0)
         {
             // Gateway-only time: everything but the wait for upstream headers and the body copy that the upstream paces.
-            var bodyEnd = telemetry.FirstByte == 0 ? telemetry.UpstreamEnded : ended;
+            var bodyEnd = telemetry.BodyStarted ? ended : telemetry.UpstreamEnded;
             var upstream = Stopwatch.GetElapsedTime(telemetry.UpstreamStarted, bodyEnd);
             metrics.Overhead(endpoint, Math.Max(0, (elapsed - upstream).TotalSeconds));
             if (telemetry.Streamed && telemetry.FirstByte != 0)
