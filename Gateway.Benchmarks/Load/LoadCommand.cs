@@ -33,6 +33,11 @@ internal static class LoadCommand
             return 2;
         }
 
+        if (HarnessGc.NeedsRelaunch(options.HarnessGen0Size, Environment.GetEnvironmentVariable))
+        {
+            return await HarnessGc.RelaunchAsync(args, options.HarnessGen0Size!);
+        }
+
         using var stop = new CancellationTokenSource();
         ConsoleCancelEventHandler onCancel = (_, e) =>
         {

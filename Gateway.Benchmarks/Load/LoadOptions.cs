@@ -30,6 +30,10 @@ internal sealed record LoadOptions
           --gen0size HEX          DOTNET_GCgen0size and DOTNET_GCGen0MaxBudget for every proxy (100000 = 1 MiB, the
                                   gateway image's settings);
                                   'none' leaves the runtime's default (a gen0 budget sized from the CPU cache)
+          --harness-gen0size HEX  DOTNET_GCgen0size and DOTNET_GCGen0MaxBudget for this harness itself (8000000 = 128 MiB):
+                                  the load generator and the fast upstream share it, and each of its gen0 pauses holds
+                                  the requests in flight to every target alike; set, the harness starts itself again
+                                  with them; 'none' keeps the runtime's default
           --proxy-log-level L     minimum log level of both proxies (Warning); 'default' keeps their own configuration
           --harness-scheduling M  inline or pool: how the load generator and the fast upstream (both in this process) run
                                   their socket work: on the socket event thread (inline), or handed to the thread pool
@@ -86,6 +90,12 @@ internal sealed record LoadOptions
     /// <summary>DOTNET_GCgen0size and DOTNET_GCGen0MaxBudget (hexadecimal bytes) for every proxy alike, or null for the runtime's defaults.</summary>
     public string? Gen0Size { get; init; } = ImageGen0Size;
 
+    /// <summary>The harness's own gen0 budget (<see cref="HarnessGc"/>): 128 MiB, about one collection every two seconds under load.</summary>
+    public const string DefaultHarnessGen0Size = "8000000";
+
+    /// <summary>DOTNET_GCgen0size and DOTNET_GCGen0MaxBudget (hexadecimal bytes) for the harness itself, or null for the runtime's defaults.</summary>
+    public string? HarnessGen0Size { get; init; } = DefaultHarnessGen0Size;
+
     /// <summary>
     /// The load generator and the fast upstream run their socket work on the socket event thread (inline socket
     /// completions, Kestrel's inline scheduling) rather than through the thread pool.
@@ -139,7 +149,8 @@ internal sealed record LoadOptions
             OutputDirectory = o.String("out", System.IO.Path.Combine("artifacts", "load")),
             GatewayDll = System.IO.Path.GetFullPath(o.String("gateway-dll", System.IO.Path.Combine(AppContext.BaseDirectory, "Gateway.dll"))),
             ProxyLogLevel = o.String("proxy-log-level", "Warning"),
-            Gen0Size = ParseGen0Size(o.String("gen0size", ImageGen0Size)!),
+            Gen0Size = ParseGen0Size("gen0size", o.String("gen0size", ImageGen0Size)!),
+            HarnessGen0Size = ParseGen0Size("harness-gen0size", o.String("harness-gen0size", DefaultHarnessGen0Size)!),
             HarnessInline = harnessScheduling == "inline",
             BaselineInline = o.Flag("baseline-inline"),
             Instances = o.Int("instances", 1),
@@ -202,7 +213,7 @@ internal sealed record LoadOptions
     }
 
     /// <summary>A hexadecimal byte count for DOTNET_GCgen0size (the runtime reads it as hex, without 0x), or null for 'none'.</summary>
-    private static string? ParseGen0Size(string value)
+    private static string? ParseGen0Size(string option, string value)
     {
         if (string.Equals(value, "none", StringComparison.OrdinalIgnoreCase))
         {
@@ -211,7 +222,7 @@ internal sealed record LoadOptions
 
         if (!ulong.TryParse(value, System.Globalization.NumberStyles.AllowHexSpecifier, System.Globalization.CultureInfo.InvariantCulture, out var bytes) || bytes == 0)
         {
-            throw new ArgumentException($"--gen0size '{value}' is not a hexadecimal byte count (e.g. 200000 for 2 MiB) or 'none'.");
+            throw new ArgumentException($"--{option} '{value}' is not a hexadecimal byte count (e.g. 200000 for 2 MiB) or 'none'.");
         }
 
         return value;

@@ -59,6 +59,15 @@ internal sealed class ProxyProcess : IDisposable
         }
     }
 
+    /// <summary>The harness's own hosting and GC variables, which must not leak into a proxy (its gen0 budget is --gen0size).</summary>
+    public static void RemoveHarnessVariables(IDictionary<string, string?> environment)
+    {
+        environment.Remove("ASPNETCORE_URLS");
+        environment.Remove("ASPNETCORE_HTTP_PORTS");
+        environment.Remove(HarnessGc.Gen0SizeVariable);
+        environment.Remove(HarnessGc.Gen0MaxBudgetVariable);
+    }
+
     public static ProxyProcess Start(string name, string assemblyPath, IEnumerable<string> arguments, IReadOnlyDictionary<string, string> environment, int port, int? cpu)
     {
         // A .dll runs on the dotnet host; anything else is a native (AOT-published) executable and runs as it is.
@@ -83,9 +92,7 @@ internal sealed class ProxyProcess : IDisposable
             startInfo.ArgumentList.Add(arg);
         }
 
-        // The harness's own hosting variables must not leak into the proxies.
-        startInfo.Environment.Remove("ASPNETCORE_URLS");
-        startInfo.Environment.Remove("ASPNETCORE_HTTP_PORTS");
+        RemoveHarnessVariables(startInfo.Environment);
         HarnessScheduling.ForChild(startInfo.Environment, HarnessScheduling.Inherited);
 
         foreach (var (key, value) in environment)

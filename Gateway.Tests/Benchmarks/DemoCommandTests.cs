@@ -139,7 +139,7 @@ public sealed class DemoCommandTests
     {
         // Thread names from /proc; on this 2-CPU machine inline completions alone would start two event threads.
         var output = Directory.CreateTempSubdirectory("load-scheduling-");
-        using var load = Start("load", "--quick", "--targets", "direct", "--harness-scheduling", scheduling, "--out", output.FullName);
+        using var load = Start("load", "--quick", "--targets", "direct", "--harness-scheduling", scheduling, "--harness-gen0size", "none", "--out", output.FullName);
         try
         {
             var upstreamStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -159,6 +159,42 @@ public sealed class DemoCommandTests
                 .Count(static task => File.ReadAllText(Path.Combine(task, "comm")).Trim() == ".NET Sockets");
 
             Assert.Equal(expected, eventThreads);
+        }
+        finally
+        {
+            load.Kill(entireProcessTree: true);
+            await load.WaitForExitAsync();
+            output.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Load_StartsItselfAgainWithItsGen0Budget_OnceAndWithTheSameArguments()
+    {
+        var output = Directory.CreateTempSubdirectory("load-gen0-");
+        using var load = Start("load", "--quick", "--targets", "direct", "--out", output.FullName);
+        try
+        {
+            var upstreamStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            load.OutputDataReceived += (_, e) =>
+            {
+                if (e.Data is null || e.Data.StartsWith("Upstream (in this process)", StringComparison.Ordinal))
+                {
+                    upstreamStarted.TrySetResult();
+                }
+            };
+            load.BeginOutputReadLine();
+            await upstreamStarted.Task.WaitAsync(TimeSpan.FromSeconds(60));
+            Assert.False(load.HasExited, "load ended before its upstream was up");
+
+            // The harness that runs is the one child, with the budget; the process started here only waits for it.
+            var children = File.ReadAllText($"/proc/{load.Id}/task/{load.Id}/children").Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            var child = Assert.Single(children);
+            var environment = File.ReadAllText($"/proc/{child}/environ").Split('\0');
+            Assert.Contains($"{HarnessGc.Gen0SizeVariable}={LoadOptions.DefaultHarnessGen0Size}", environment);
+            Assert.Contains($"{HarnessGc.Gen0MaxBudgetVariable}={LoadOptions.DefaultHarnessGen0Size}", environment);
+            Assert.Contains("--out", File.ReadAllText($"/proc/{child}/cmdline").Split('\0'));
+            Assert.DoesNotContain(Directory.GetDirectories($"/proc/{load.Id}/task"), static task => File.ReadAllText(Path.Combine(task, "comm")).Trim() == ".NET Sockets");
         }
         finally
         {

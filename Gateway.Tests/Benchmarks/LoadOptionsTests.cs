@@ -20,6 +20,7 @@ public sealed class LoadOptionsTests
         Assert.Equal("GET", options.Method);
         Assert.Equal("/bench/json?size=1024", options.UpstreamPath);
         Assert.Equal("100000", options.Gen0Size);
+        Assert.Equal("8000000", options.HarnessGen0Size);
         Assert.False(options.Pin);
         Assert.True(options.HarnessInline);
         Assert.False(options.BaselineInline);
@@ -50,13 +51,14 @@ public sealed class LoadOptionsTests
     [Fact]
     public void Parse_BodyAndBothSpellings_PostEcho()
     {
-        var options = LoadOptions.Parse(["--body=65536", "--mode", "both", "--targets", "gateway, floor", "--gen0size", "none", "--harness-scheduling", "pool"]);
+        var options = LoadOptions.Parse(["--body=65536", "--mode", "both", "--targets", "gateway, floor", "--gen0size", "none", "--harness-scheduling", "pool", "--harness-gen0size", "none"]);
 
         Assert.Equal("POST", options.Method);
         Assert.Equal("/bench/echo", options.UpstreamPath);
         Assert.True(options.Open && options.Closed);
         Assert.Equal(["gateway", "floor"], options.Targets);
         Assert.Null(options.Gen0Size);
+        Assert.Null(options.HarnessGen0Size);
         Assert.False(options.HarnessInline);
     }
 
@@ -78,6 +80,7 @@ public sealed class LoadOptionsTests
     [InlineData("--path must start with '/'", "--path", "bench/json")]
     [InlineData("--rate must be positive", "--mode", "open", "--rate", "0")]
     [InlineData("--gen0size '2MiB' is not a hexadecimal byte count", "--gen0size", "2MiB")]
+    [InlineData("--harness-gen0size '0' is not a hexadecimal byte count", "--harness-gen0size", "0")]
     [InlineData("--harness-scheduling expects inline or pool, got 'threads'", "--harness-scheduling", "threads")]
     [InlineData("Unexpected argument 'quick'", "quick")]
     public void Parse_BadValue_ErrorNamesTheOption(string message, params string[] args)

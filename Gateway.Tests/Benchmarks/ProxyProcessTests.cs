@@ -5,7 +5,7 @@ namespace PyAirtable.Gateway.Tests.Benchmarks;
 
 /// <summary>
 /// The harness's proxy processes: a proxy that dies is reported with its output, no two get one port, and none inherits
-/// the harness's own socket scheduling.
+/// the harness's own socket scheduling, hosting or GC settings.
 /// </summary>
 public sealed class ProxyProcessTests
 {
@@ -48,6 +48,23 @@ public sealed class ProxyProcessTests
         Assert.Equal(threadCount, environment.GetValueOrDefault(HarnessScheduling.ThreadCountVariable));
         Assert.Equal(inlineCompletions is null ? 1 : 3, environment.Count);
         Assert.Equal("kept", environment["OTHER"]);
+    }
+
+    [Fact]
+    public void RemoveHarnessVariables_HostingAndGcSettingsOfTheHarness_NotPassedOn()
+    {
+        var environment = new Dictionary<string, string?>
+        {
+            ["ASPNETCORE_URLS"] = "http://127.0.0.1:5000",
+            ["ASPNETCORE_HTTP_PORTS"] = "5000",
+            [HarnessGc.Gen0SizeVariable] = LoadOptions.DefaultHarnessGen0Size,
+            [HarnessGc.Gen0MaxBudgetVariable] = LoadOptions.DefaultHarnessGen0Size,
+            ["OTHER"] = "kept",
+        };
+
+        ProxyProcess.RemoveHarnessVariables(environment);
+
+        Assert.Equal(["OTHER"], environment.Keys);
     }
 
     [Fact]
