@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Text;
 using PyAirtable.Gateway.Benchmarks.Load;
@@ -135,66 +136,48 @@ public sealed class DemoCommandTests
     [Theory]
     [InlineData("inline", 1)]
     [InlineData("pool", 1)]
-    public async Task Load_HarnessScheduling_OneSocketEventThread(string scheduling, int expected)
-    {
+    public Task Load_HarnessScheduling_OneSocketEventThread(string scheduling, int expected) =>
         // Thread names from /proc; on this 2-CPU machine inline completions alone would start two event threads.
-        var output = Directory.CreateTempSubdirectory("load-scheduling-");
-        using var load = Start("load", "--quick", "--targets", "direct", "--harness-scheduling", scheduling, "--harness-gen0size", "none", "--out", output.FullName);
-        try
-        {
-            var upstreamStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            load.OutputDataReceived += (_, e) =>
-            {
-                if (e.Data is null || e.Data.StartsWith("Upstream (in this process)", StringComparison.Ordinal))
-                {
-                    upstreamStarted.TrySetResult();
-                }
-            };
-            load.BeginOutputReadLine();
-            await upstreamStarted.Task.WaitAsync(TimeSpan.FromSeconds(60));
-            Assert.False(load.HasExited, "load ended before its upstream was up");
-
-            // The upstream listens, so the runtime's socket engines (all started together) are running.
-            var eventThreads = Directory.GetDirectories($"/proc/{load.Id}/task")
-                .Count(static task => File.ReadAllText(Path.Combine(task, "comm")).Trim() == ".NET Sockets");
-
-            Assert.Equal(expected, eventThreads);
-        }
-        finally
-        {
-            load.Kill(entireProcessTree: true);
-            await load.WaitForExitAsync();
-            output.Delete(recursive: true);
-        }
-    }
+        // The upstream listens, so the runtime's socket engines (all started together) are running.
+        WhileLoadRunsAsync(
+            ["--harness-scheduling", scheduling, "--harness-gen0size", "none"],
+            load => Assert.Equal(expected, SocketEventThreads(load.Id)));
 
     [Fact]
-    public async Task Load_StartsItselfAgainWithItsGen0Budget_OnceAndWithTheSameArguments()
-    {
-        var output = Directory.CreateTempSubdirectory("load-gen0-");
-        using var load = Start("load", "--quick", "--targets", "direct", "--out", output.FullName);
-        try
+    public Task Load_StartsItselfAgainWithItsGen0Budget_OnceAndWithTheSameArguments() =>
+        WhileLoadRunsAsync([], load =>
         {
-            var upstreamStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            load.OutputDataReceived += (_, e) =>
-            {
-                if (e.Data is null || e.Data.StartsWith("Upstream (in this process)", StringComparison.Ordinal))
-                {
-                    upstreamStarted.TrySetResult();
-                }
-            };
-            load.BeginOutputReadLine();
-            await upstreamStarted.Task.WaitAsync(TimeSpan.FromSeconds(60));
-            Assert.False(load.HasExited, "load ended before its upstream was up");
-
             // The harness that runs is the one child, with the budget; the process started here only waits for it.
             var children = File.ReadAllText($"/proc/{load.Id}/task/{load.Id}/children").Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            var child = Assert.Single(children);
+            var child = int.Parse(Assert.Single(children), CultureInfo.InvariantCulture);
             var environment = File.ReadAllText($"/proc/{child}/environ").Split('\0');
             Assert.Contains($"{HarnessGc.Gen0SizeVariable}={LoadOptions.DefaultHarnessGen0Size}", environment);
             Assert.Contains($"{HarnessGc.Gen0MaxBudgetVariable}={LoadOptions.DefaultHarnessGen0Size}", environment);
             Assert.Contains("--out", File.ReadAllText($"/proc/{child}/cmdline").Split('\0'));
-            Assert.DoesNotContain(Directory.GetDirectories($"/proc/{load.Id}/task"), static task => File.ReadAllText(Path.Combine(task, "comm")).Trim() == ".NET Sockets");
+            Assert.Equal(1, SocketEventThreads(child));
+            Assert.Equal(0, SocketEventThreads(load.Id));
+        });
+
+    /// <summary>Runs <c>load --quick --targets direct</c> with <paramref name="args"/> and checks the processes once its upstream listens.</summary>
+    private static async Task WhileLoadRunsAsync(string[] args, Action<Process> check)
+    {
+        var output = Directory.CreateTempSubdirectory("load-run-");
+        using var load = Start(["load", "--quick", "--targets", "direct", .. args, "--out", output.FullName]);
+        try
+        {
+            var upstreamStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            load.OutputDataReceived += (_, e) =>
+            {
+                if (e.Data is null || e.Data.StartsWith("Upstream (in this process)", StringComparison.Ordinal))
+                {
+                    upstreamStarted.TrySetResult();
+                }
+            };
+            load.BeginOutputReadLine();
+            await upstreamStarted.Task.WaitAsync(TimeSpan.FromSeconds(60));
+            Assert.False(load.HasExited, "load ended before its upstream was up");
+
+            check(load);
         }
         finally
         {
@@ -203,6 +186,9 @@ public sealed class DemoCommandTests
             output.Delete(recursive: true);
         }
     }
+
+    private static int SocketEventThreads(int pid) =>
+        Directory.GetDirectories($"/proc/{pid}/task").Count(static task => File.ReadAllText(Path.Combine(task, "comm")).Trim() == ".NET Sockets");
 
     private static Process Start(params string[] args)
     {
