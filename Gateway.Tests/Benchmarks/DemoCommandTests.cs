@@ -148,7 +148,9 @@ public sealed class DemoCommandTests
         WhileLoadRunsAsync([], load =>
         {
             // The harness that runs is the one child, with the budget; the process started here only waits for it.
-            var children = File.ReadAllText($"/proc/{load.Id}/task/{load.Id}/children").Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            // Children are listed per thread of the parent: whichever thread started it.
+            var children = Directory.GetDirectories($"/proc/{load.Id}/task")
+                .SelectMany(static task => File.ReadAllText(Path.Combine(task, "children")).Split(' ', StringSplitOptions.RemoveEmptyEntries));
             var child = int.Parse(Assert.Single(children), CultureInfo.InvariantCulture);
             var environment = File.ReadAllText($"/proc/{child}/environ").Split('\0');
             Assert.Contains($"{HarnessGc.Gen0SizeVariable}={LoadOptions.DefaultHarnessGen0Size}", environment);
