@@ -164,7 +164,10 @@ internal sealed class RequestTelemetry
         {
             // Only a streamed body's first bytes are timed (gateway_stream_time_to_first_byte_seconds).
             BodyStarted = true;
-            FirstByte = Streamed ? Stopwatch.GetTimestamp() : 0;
+            if (Streamed)
+            {
+                FirstByte = Stopwatch.GetTimestamp();
+            }
         }
 
         ResponseBytes += bytes;
