@@ -271,8 +271,8 @@ internal static class LoadCommand
             }
         }
 
-        var proxyCpu = targets
-            .Where(static t => t.Process is not null)
+        var proxies = targets.Where(static t => t.Process is not null).ToList();
+        var proxyCpu = proxies
             .Select(static t => (Func<double?>)(() => t.Process!.ReadStats()?.CpuSeconds))
             .ToList();
         if (options.WarmupSeconds > 0)
@@ -295,6 +295,7 @@ internal static class LoadCommand
                 var target = targets[(i + round) % targets.Count];
                 await SettleAsync(proxyCpu, target, cancellationToken);
                 var before = target.Process?.ReadStats();
+                var othersBefore = ProxySettle.Sample(proxyCpu);
                 var segment = await LoadGenerator.RunAsync(
                     target,
                     connections,
@@ -306,6 +307,14 @@ internal static class LoadCommand
                 if (before is { } b && after is { } a)
                 {
                     segment.ProxyCpuSeconds = a.CpuSeconds - b.CpuSeconds;
+                }
+
+                foreach (var (index, cpuSeconds) in ProxySettle.Interfering(othersBefore, ProxySettle.Sample(proxyCpu), proxies.IndexOf(target), segment.Elapsed))
+                {
+                    ProgressLine.Finish();
+                    Console.Error.WriteLine(string.Create(
+                        CultureInfo.InvariantCulture,
+                        $"  note: {proxies[index].Name} used {cpuSeconds:0.00} s of CPU during {target.Name}'s round {round + 1} (c={connections}); with --pin the proxies share one core"));
                 }
 
                 segments.Add(segment);

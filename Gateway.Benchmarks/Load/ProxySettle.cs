@@ -5,16 +5,22 @@ namespace PyAirtable.Gateway.Benchmarks.Load;
 /// compiling after its load stops: on one CPU the runtime holds tier-1 compilation back until no new method has been
 /// compiled for a second, so once YARP's load ended its tiered-compilation thread ran for 0.2–0.45 s of the next
 /// target's first second or so, in 4 ms time slices; that target saw a response gap of ~4 ms every 8 ms
-/// (<c>perf sched</c>), most of its slowest 1 % of requests. Each segment now starts after 1.5 s in which no proxy
-/// used more than a clock tick per quarter second, whichever target ran before it.
+/// (<c>perf sched</c>), most of its slowest 1 % of requests. The runtime's delay starts again whenever a method runs
+/// for the first time (connection teardown, a timer), and YARP's compiler thread was seen starting 2.0 s after its load
+/// ended, 0.6 s into the gateway's first round, for 0.7 s of CPU: that round's p99 rose from ~2.6 to 4–5 ms. Each
+/// segment now starts after 3 s in which no proxy used more than a clock tick per quarter second, whichever target ran
+/// before it, and <see cref="Interfering"/> names any other proxy that still used the core during a segment.
 /// </summary>
 internal static class ProxySettle
 {
     /// <summary>Length of one observation.</summary>
     public static readonly TimeSpan Window = TimeSpan.FromMilliseconds(250);
 
-    /// <summary>Consecutive quiet windows needed (1.5 s: longer than the runtime's one-CPU tiering delay of 1 s).</summary>
-    public const int QuietWindows = 6;
+    /// <summary>Consecutive quiet windows needed (3 s: the runtime's one-CPU tiering delay of 1 s, restarted at least once).</summary>
+    public const int QuietWindows = 12;
+
+    /// <summary>Share of a segment's time another proxy may use before the harness reports it (an idle proxy's timers stay far below).</summary>
+    public const double InterferenceShare = 0.05;
 
     /// <summary>Observations before measuring anyway (15 s).</summary>
     public const int MaxWindows = 60;
@@ -57,7 +63,27 @@ internal static class ProxySettle
         return null;
     }
 
-    private static double?[] Sample(IReadOnlyList<Func<double?>> cpuSeconds)
+    /// <summary>
+    /// The proxies other than <paramref name="measured"/> (indexes into the samples) that used more than
+    /// <see cref="InterferenceShare"/> of <paramref name="elapsed"/> between the two samples, with the CPU seconds they used.
+    /// </summary>
+    public static List<(int Index, double CpuSeconds)> Interfering(double?[] before, double?[] after, int measured, TimeSpan elapsed)
+    {
+        var found = new List<(int, double)>();
+        var limit = elapsed.TotalSeconds * InterferenceShare;
+        for (var i = 0; i < after.Length; i++)
+        {
+            if (i != measured && before[i] is { } b && after[i] is { } a && a - b > limit)
+            {
+                found.Add((i, a - b));
+            }
+        }
+
+        return found;
+    }
+
+    /// <summary>Every process's CPU seconds now (null where unreadable).</summary>
+    public static double?[] Sample(IReadOnlyList<Func<double?>> cpuSeconds)
     {
         var values = new double?[cpuSeconds.Count];
         for (var i = 0; i < values.Length; i++)

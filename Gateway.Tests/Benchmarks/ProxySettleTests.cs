@@ -53,6 +53,32 @@ public sealed class ProxySettleTests
         Assert.Equal(2, windows);
     }
 
+    [Fact]
+    public void Interfering_NamesOnlyOtherProxiesAboveTheirShareOfTheSegment()
+    {
+        // An 8 s segment of proxy 0: proxy 1's JIT burst (0.72 s) is named; proxy 2's idle timers (0.16 s, 2 %) are
+        // not; the measured proxy's own CPU never is; a process that could not be read is skipped.
+        double?[] before = [10, 20, 30, 40];
+        double?[] after = [18, 20.72, 30.16, null];
+
+        var found = ProxySettle.Interfering(before, after, measured: 0, TimeSpan.FromSeconds(8));
+
+        var (index, cpuSeconds) = Assert.Single(found);
+        Assert.Equal(1, index);
+        Assert.Equal(0.72, cpuSeconds, precision: 6);
+    }
+
+    [Fact]
+    public void Interfering_TheLimitScalesWithTheSegment()
+    {
+        // 0.3 s is 7.5 % of a 4 s segment but 3 % of a 10 s one.
+        double?[] before = [0, 0];
+        double?[] after = [4, 0.3];
+
+        Assert.Single(ProxySettle.Interfering(before, after, measured: 0, TimeSpan.FromSeconds(4)));
+        Assert.Empty(ProxySettle.Interfering(before, after, measured: 0, TimeSpan.FromSeconds(10)));
+    }
+
     private static Func<double?> Reader(params double[] values)
     {
         var next = 0;
