@@ -91,6 +91,22 @@ public sealed class IdleHandoffTests
         Assert.Equal(otherInFlight ? 1 : 0, handoff.InFlight);
     }
 
+    [Theory]
+    [InlineData(null, false)]
+    [InlineData("true", true)]
+    [InlineData("false", false)]
+    public async Task Setting_OffUnlessTurnedOn(string? setting, bool handsOff)
+    {
+        var overrides = new Dictionary<string, string?> { ["Gateway:IdleHandoff"] = setting };
+        await using var gateway = await GatewayHost.StartAsync(overrides: setting is null ? null : overrides);
+        var handoff = gateway.App.Services.GetRequiredService<IdleHandoff>();
+
+        var first = handoff.Enter();
+        handoff.Exit();
+
+        Assert.Equal(handsOff, first);
+    }
+
     private static Task RunStep(HttpContext context)
     {
         var step = (Step)context.Items[typeof(Step)]!;

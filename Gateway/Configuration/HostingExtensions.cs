@@ -58,8 +58,9 @@ internal static class HostingExtensions
             }
         }
 
-        // The one hand-off kept: a request that finds the gateway idle moves to the thread pool (IdleHandoff).
-        builder.Services.AddSingleton(new IdleHandoff(inline && configuration.GetValue("Gateway:IdleHandoff", true)));
+        // Off by default: a request that finds the gateway idle may move to the thread pool (IdleHandoff), which helps
+        // only where waking a halted core is slow and switching threads cheap.
+        builder.Services.AddSingleton(new IdleHandoff(inline && configuration.GetValue("Gateway:IdleHandoff", false)));
 
         // The forwarder counts body bytes exactly; Kestrel's own limit also counts chunk framing (up to 6 bytes a chunk
         // of 1 byte), so it is only a backstop here, set far enough above the real limit never to refuse a valid body.
