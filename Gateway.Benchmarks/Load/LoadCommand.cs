@@ -294,8 +294,9 @@ internal static class LoadCommand
             {
                 var target = targets[(i + round) % targets.Count];
                 await SettleAsync(proxyCpu, target, cancellationToken);
-                var before = target.Process?.ReadStats();
-                var othersBefore = ProxySettle.Sample(proxyCpu);
+                // Every proxy's CPU before and after: the measured one's is its cost, the others' their interference.
+                var measured = proxies.IndexOf(target);
+                var before = ProxySettle.Sample(proxyCpu);
                 var segment = await LoadGenerator.RunAsync(
                     target,
                     connections,
@@ -303,13 +304,13 @@ internal static class LoadCommand
                     rate,
                     new ProgressLine($"{target.Name} c={connections} {mode} round {round + 1}/{options.Rounds}"),
                     cancellationToken);
-                var after = target.Process?.ReadStats();
-                if (before is { } b && after is { } a)
+                var after = ProxySettle.Sample(proxyCpu);
+                if (measured >= 0 && before[measured] is { } b && after[measured] is { } a)
                 {
-                    segment.ProxyCpuSeconds = a.CpuSeconds - b.CpuSeconds;
+                    segment.ProxyCpuSeconds = a - b;
                 }
 
-                foreach (var (index, cpuSeconds) in ProxySettle.Interfering(othersBefore, ProxySettle.Sample(proxyCpu), proxies.IndexOf(target), segment.Elapsed))
+                foreach (var (index, cpuSeconds) in ProxySettle.Interfering(before, after, measured, segment.Elapsed))
                 {
                     ProgressLine.Finish();
                     Console.Error.WriteLine(string.Create(
