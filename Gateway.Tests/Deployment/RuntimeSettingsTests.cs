@@ -19,6 +19,15 @@ public sealed class RuntimeSettingsTests
     }
 
     [Fact]
+    public void RuntimeConfig_IdleWorkersSleepWithoutSpinning()
+    {
+        // On one CPU each turn of an idle worker's spin is a sched_yield that takes the core from the socket event thread.
+        var properties = ConfigProperties();
+        Assert.True(properties.TryGetProperty("System.Threading.ThreadPool.UnfairSemaphoreSpinLimit", out var limit), properties.ToString());
+        Assert.Equal(0, limit.GetInt32());
+    }
+
+    [Fact]
     public void RuntimeConfig_NoNativeAotSwitchesInJitBuild()
     {
         // PublishAot applies only with a runtime identifier; its switches would make DI and middleware reflect per request.
