@@ -8,7 +8,8 @@ namespace PyAirtable.Gateway.Configuration;
 /// others are in flight stays on the socket event thread, so a loaded gateway keeps inline scheduling's throughput.
 /// Off by default (<c>Gateway:IdleHandoff=true</c> turns it on): where switching threads is dear the spinning thread
 /// and the event thread take turns on the core, and at one connection the hand-off cost 0.13 ms per request and three
-/// times the CPU (README, Performance); off, nothing ever spins.
+/// times the CPU (README, Performance). The spin is the runtime's, which Gateway.csproj turns off
+/// (<c>UnfairSemaphoreSpinLimit</c> 0): turning the hand-off on needs <c>DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=70</c> with it.
 /// </summary>
 internal sealed class IdleHandoff
 {
