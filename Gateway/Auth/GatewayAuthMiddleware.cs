@@ -9,8 +9,8 @@ namespace PyAirtable.Gateway.Auth;
 /// <summary>
 /// Authenticates requests to proxied routes and to the gateway's own protected endpoints, then checks scopes.
 /// <list type="number">
-/// <item>Only endpoints carrying <see cref="GatewayRoute"/>, <see cref="RequiresScopeAttribute"/> or living under
-/// <c>/_gateway/</c> are examined; everything else passes straight through.</item>
+/// <item>Only endpoints carrying <see cref="GatewayRoute"/> (unless its route says <c>Auth: none</c>),
+/// <see cref="RequiresScopeAttribute"/> or living under <c>/_gateway/</c> are examined; everything else passes straight through.</item>
 /// <item>Ambiguous body framing (see <see cref="RequestFraming"/>): 400 and the connection closed.</item>
 /// <item>Credentials in the query string: 400, never logged.</item>
 /// <item><c>X-API-Key</c> when present decides (constant time, no allocation); otherwise an <c>Authorization: Bearer</c>
@@ -58,7 +58,7 @@ internal sealed partial class GatewayAuthMiddleware
 
         var route = endpoint.Metadata.GetMetadata<GatewayRoute>();
         var endpointScope = route is null ? RouteScopes.ForEndpoint(endpoint) : null;
-        if (route is null && endpointScope is null)
+        if ((route is null && endpointScope is null) || route?.Entry.Auth == RouteAuth.None)
         {
             return _next(context);
         }
@@ -116,7 +116,15 @@ internal sealed partial class GatewayAuthMiddleware
             return identity.HasScope(endpointScope) ? _next(context) : ForbidAsync(context, identity, endpointScope);
         }
 
-        foreach (var scope in _scopes.ForRoute(route!, context.Request.Method))
+        foreach (var scope in route!.Entry.Scopes)
+        {
+            if (!identity.HasScope(scope))
+            {
+                return ForbidAsync(context, identity, scope);
+            }
+        }
+
+        foreach (var scope in _scopes.ForRoute(route, context.Request.Method))
         {
             if (!identity.HasScope(scope))
             {
