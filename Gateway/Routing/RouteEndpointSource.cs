@@ -63,7 +63,7 @@ internal sealed class RouteEndpointSource : EndpointDataSource
                 invoke,
                 RoutePatternFactory.Parse(route.Template),
                 0,
-                new EndpointMetadataCollection(new HttpMethodMetadata(route.Methods), route, new MetricsLabel(route.Template)),
+                new EndpointMetadataCollection(new HttpMethodMetadata(route.Methods), route, new MetricsLabel(route.Template), new RouteDiagnostics(route.Template)),
                 $"{route.Name} {route.Template}"));
 
             if (!allowed.TryGetValue(route.Template, out var methods))
@@ -88,12 +88,15 @@ internal sealed class RouteEndpointSource : EndpointDataSource
                 context => MethodNotAllowedAsync(context, allow),
                 RoutePatternFactory.Parse(template),
                 1,
-                new EndpointMetadataCollection(new MetricsLabel(template)),
+                new EndpointMetadataCollection(new MetricsLabel(template), new RouteDiagnostics(template)),
                 $"405 {template}"));
         }
 
         return endpoints;
     }
+
+    /// <summary>The route template as the framework's own telemetry reports it (<c>http.route</c>), as for mapped endpoints.</summary>
+    private sealed record RouteDiagnostics(string Route) : Microsoft.AspNetCore.Http.Metadata.IRouteDiagnosticsMetadata;
 
     /// <summary>A known path with another method: 405 with <c>Allow</c>.</summary>
     public static Task MethodNotAllowedAsync(HttpContext context, string allow)
