@@ -73,13 +73,19 @@ public sealed class RouteTableReloadTests
         Assert.All(reports.Requests, r => Assert.Equal("/r/daily/2026?x=%2F&y", r.RawTarget));
         Assert.Equal(3, reports.ContactCount);
 
+        using (var info = await gateway.GetAsync("/", withKey: false))
+        {
+            Assert.Contains("/api/reports/{rest}", await info.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
         var removed = WhenSwapped(gateway, t => t.Find("reports") is null);
         file.Write(Json(""));
         await removed;
 
         using (var after = await gateway.GetAsync("/api/reports/daily"))
         {
-            await Problem.AssertAsync(after, 404);
+            var problem = await Problem.AssertAsync(after, 404);
+            Assert.DoesNotContain("/api/reports", problem.GetProperty("endpoints").GetRawText(), StringComparison.Ordinal);
         }
 
         using (var tools = await gateway.GetAsync("/api/tools"))

@@ -31,8 +31,7 @@ internal static class UpstreamPath
         var query = queryStart < 0 ? default : raw.AsSpan(queryStart);
 
         var template = route.PathTemplate;
-        Span<Range> captures = stackalloc Range[PathTemplate.MaxParameters];
-        captures = captures[..template.Parameters.Length];
+        Span<Range> captures = stackalloc Range[template.Parameters.Length]; // at most PathTemplate.MaxParameters
         if (!template.TryCapture(path, captures, out var trailingSlash))
         {
             return null;
@@ -56,8 +55,8 @@ internal static class UpstreamPath
         var upstream = entry.Upstream;
         var slash = trailingSlash && !upstream.EndsWithSlash;
         var length = baseUrl.Length + upstream.Length(path, captures) + (slash ? 1 : 0) + query.Length;
-        var rented = length > 1024 ? ArrayPool<char>.Shared.Rent(length) : null;
-        var buffer = rented ?? stackalloc char[1024];
+        var rented = length > 256 ? ArrayPool<char>.Shared.Rent(length) : null;
+        var buffer = rented ?? stackalloc char[256];
         baseUrl.CopyTo(buffer);
         var written = baseUrl.Length;
         written += upstream.Write(path, captures, buffer[written..]);
