@@ -84,6 +84,12 @@ public sealed class RouteTransformTests
             await Problem.AssertAsync(tools, 401);
         }
 
+        // Still refused on an open route: a credential in the query string (it would travel on to the service).
+        using (var keyInQuery = await gateway.GetAsync("/api/reports/a/b?api_key=secret", withKey: false))
+        {
+            await Problem.AssertAsync(keyInQuery, 400);
+        }
+
         Assert.False(Assert.Single(reports.Requests).HasHeader("X-Client-Id"));
     }
 

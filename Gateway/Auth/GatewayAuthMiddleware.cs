@@ -9,8 +9,9 @@ namespace PyAirtable.Gateway.Auth;
 /// <summary>
 /// Authenticates requests to proxied routes and to the gateway's own protected endpoints, then checks scopes.
 /// <list type="number">
-/// <item>Only endpoints carrying <see cref="GatewayRoute"/> (unless its route says <c>Auth: none</c>),
-/// <see cref="RequiresScopeAttribute"/> or living under <c>/_gateway/</c> are examined; everything else passes straight through.</item>
+/// <item>Only endpoints carrying <see cref="GatewayRoute"/>, <see cref="RequiresScopeAttribute"/> or living under
+/// <c>/_gateway/</c> are examined; everything else passes straight through. A route with <c>Auth: none</c> gets the
+/// two checks below and no more.</item>
 /// <item>Ambiguous body framing (see <see cref="RequestFraming"/>): 400 and the connection closed.</item>
 /// <item>Credentials in the query string: 400, never logged.</item>
 /// <item><c>X-API-Key</c> when present decides (constant time, no allocation); otherwise an <c>Authorization: Bearer</c>
@@ -58,7 +59,7 @@ internal sealed partial class GatewayAuthMiddleware
 
         var route = endpoint.Metadata.GetMetadata<GatewayRoute>();
         var endpointScope = route is null ? RouteScopes.ForEndpoint(endpoint) : null;
-        if ((route is null && endpointScope is null) || route?.Entry.Auth == RouteAuth.None)
+        if (route is null && endpointScope is null)
         {
             return _next(context);
         }
@@ -77,6 +78,11 @@ internal sealed partial class GatewayAuthMiddleware
             Log.QueryCredentials(_logger, request.Path.Value ?? "", context.TraceIdentifier);
             return ProblemResponse.WriteAsync(context, StatusCodes.Status400BadRequest, "Credentials in the query string",
                 "Credentials must not be sent in the URL; send the key in the X-API-Key header.");
+        }
+
+        if (route?.Entry.Auth == RouteAuth.None)
+        {
+            return _next(context); // an open route: framing and query checked, no credentials asked for
         }
 
         var presented = request.Headers[GatewayHeaders.ApiKey];

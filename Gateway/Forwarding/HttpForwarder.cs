@@ -43,7 +43,6 @@ internal sealed partial class HttpForwarder
     private readonly string? _serviceKey;
     private readonly FrozenSet<string>? _stripCookies;
     private readonly TimeSpan _breakDuration;
-    private readonly TimeSpan _headersTimeout;
     private readonly TimeSpan _passiveCooldown;
 
     public HttpForwarder(
@@ -60,12 +59,8 @@ internal sealed partial class HttpForwarder
         _serviceKey = auth.Value.ApiKey;
         _stripCookies = forwarding.Value.StripCookies.Length == 0 ? null : forwarding.Value.StripCookies.ToFrozenSet(StringComparer.Ordinal);
         _breakDuration = TimeSpan.FromSeconds(breaker.Value.BreakSeconds);
-        _headersTimeout = TimeSpan.FromSeconds(forwarding.Value.TimeoutSeconds);
         _passiveCooldown = TimeSpan.FromSeconds(balancing.Value.PassiveCooldownSeconds);
     }
-
-    /// <summary>The response-headers timeout of routes that set none.</summary>
-    public TimeSpan DefaultTimeout => _headersTimeout;
 
     /// <summary>
     /// Forwards the request on <paramref name="route"/>. <paramref name="heldBody"/> is a body an earlier step of the
@@ -78,7 +73,8 @@ internal sealed partial class HttpForwarder
         var entry = route.Entry;
         var service = entry.Canary is { } canary ? canary.Choose(context, entry.Service) : entry.Service;
 
-        // 1. The instance and the upstream URL: its base, then the client's raw path suffix and raw query, byte for byte.
+        // 1. The service (a canary split may pick another), the instance and the upstream URL: its base, then the
+        //    route's upstream path with the client's raw values, and the raw query, byte for byte.
         var instance = service.Select(0)!;
         var url = UpstreamPath.TryBuild(context, route, instance.BaseUrl);
         if (url is null)

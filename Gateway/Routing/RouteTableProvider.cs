@@ -25,7 +25,7 @@ internal sealed partial class RouteTableProvider : IDisposable
     private readonly Lock _gate = new();
     private volatile RouteTable _current;
     private volatile RouteTableRejection? _rejected;
-    private CancellationTokenSource _changed = new();
+    private volatile CancellationTokenSource _changed = new();
 
     public RouteTableProvider(IConfiguration configuration, RouteTableBuilder builder, TimeProvider time, IMeterFactory meters, ILogger<RouteTableProvider> logger)
     {
@@ -98,10 +98,10 @@ internal sealed partial class RouteTableProvider : IDisposable
             _reloads.Add(1, new KeyValuePair<string, object?>("outcome", "ok"));
             Log.Reloaded(_logger, next.Routes.Count, hash[..12]);
 
+            // The old source is cancelled, not disposed: routing may still register on a token it took from it.
             var changed = _changed;
             _changed = new CancellationTokenSource();
             changed.Cancel();
-            changed.Dispose();
             try
             {
                 Changed?.Invoke(next);
