@@ -174,6 +174,9 @@ public sealed class RouteTransformTests
         using var view = await RouteTableReloadTests.AdminAsync(gateway, "/_gateway/routes");
         var route = view.RootElement.GetProperty("routes").EnumerateArray().Single(r => r.GetProperty("name").GetString() == "reports");
         Assert.Equal("configuration", route.GetProperty("source").GetString());
+        var tools = view.RootElement.GetProperty("routes").EnumerateArray().Single(r => r.GetProperty("name").GetString() == "tools");
+        Assert.Equal("built-in", tools.GetProperty("source").GetString());
+        Assert.Equal(64, view.RootElement.GetProperty("hash").GetString()!.Length);
         Assert.Equal("/v9/{rest}/of/{kind}", route.GetProperty("upstreamPath").GetString());
         Assert.Equal("ReportsNext", route.GetProperty("canary").GetProperty("serviceKey").GetString());
         Assert.Equal("X-Canary", route.GetProperty("canary").GetProperty("header").GetString());
