@@ -5,6 +5,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization.Metadata;
 using PyAirtable.Gateway.Auth;
+using PyAirtable.Gateway.Configuration;
 using PyAirtable.Gateway.Cors;
 using PyAirtable.Gateway.Forwarding;
 using PyAirtable.Gateway.Health;
@@ -12,32 +13,32 @@ using PyAirtable.Gateway.Observability;
 using PyAirtable.Gateway.RateLimiting;
 using PyAirtable.Gateway.Resilience;
 using PyAirtable.Gateway.Routing;
-using Microsoft.Extensions.Primitives;
 
 namespace PyAirtable.Gateway.Introspection;
 
 /// <summary>
-/// The gateway's effective configuration for <c>/_gateway/config</c>: every feature's options as bound now (defaults
-/// included), every key set under <c>Gateway:</c> by any source (so a setting of a feature not listed here still shows),
-/// secrets masked in both, plus a hash of the document and the time configuration was last (re)loaded.
+/// The gateway's configuration in force for <c>/_gateway/config</c>: every feature's options as the gateway uses them
+/// (reloadable sections as of their last good reload, the others as bound at start), every key set under
+/// <c>Gateway:</c> by any source as it was when taken, what the sources say now that is not in force (a rejected
+/// reload, or a start-only setting changed since), and the reload status of every reloadable section and polled file.
+/// Secrets are masked everywhere, inside values too (<see cref="SecretMasking"/>).
 /// </summary>
-internal sealed class EffectiveConfiguration : IDisposable
+internal sealed class EffectiveConfiguration
 {
-    /// <summary>Property names (case-insensitive substrings) whose values are never shown.</summary>
-    private static readonly string[] SecretNames = ["key", "secret", "password", "token", "credential", "connectionstring", "redisurl"];
+    private const string Root = "Gateway";
 
     private readonly IConfiguration _configuration;
     private readonly (string Section, Func<JsonNode?> Read)[] _options;
-    private readonly TimeProvider _time;
-    private readonly IDisposable _reloads;
-    private DateTimeOffset _lastReload;
+    private readonly IReloadableOptions[] _reloadables;
+    private readonly ConfigFiles? _files;
+    private readonly Dictionary<string, string?> _atStart;
 
-    public EffectiveConfiguration(IServiceProvider services, IConfiguration configuration, TimeProvider time)
+    public EffectiveConfiguration(IServiceProvider services, IConfiguration configuration)
     {
         _configuration = configuration;
-        _time = time;
-        _lastReload = time.GetUtcNow();
-        _reloads = ChangeToken.OnChange(configuration.GetReloadToken, () => _lastReload = _time.GetUtcNow());
+        _reloadables = [.. services.GetServices<IReloadableOptions>()];
+        _files = services.GetService<ConfigFiles>();
+        _atStart = Keys(configuration);
         var json = OptionsJsonContext.Default;
         _options =
         [
@@ -55,9 +56,27 @@ internal sealed class EffectiveConfiguration : IDisposable
         ];
     }
 
-    public DateTimeOffset LastReload => _lastReload;
+    /// <summary>When the configuration in force was last taken: the latest good reload of a section or file, else the start.</summary>
+    public DateTimeOffset LastReload
+    {
+        get
+        {
+            var last = DateTimeOffset.MinValue;
+            foreach (var reloadable in _reloadables)
+            {
+                last = Max(last, reloadable.Status.LoadedAt);
+            }
 
-    /// <summary>The masked document: <c>options</c> by section, and <c>configured</c>: every key set under <c>Gateway:</c>.</summary>
+            foreach (var file in Files())
+            {
+                last = Max(last, file.Status.LoadedAt ?? last);
+            }
+
+            return last;
+        }
+    }
+
+    /// <summary>The masked document in force: <c>options</c> by section, and <c>configured</c>: every key set under <c>Gateway:</c>.</summary>
     public JsonObject Snapshot()
     {
         var options = new JsonObject();
@@ -67,23 +86,109 @@ internal sealed class EffectiveConfiguration : IDisposable
         }
 
         var configured = new JsonObject();
-        var keys = new List<KeyValuePair<string, string?>>();
-        foreach (var pair in _configuration.GetSection("Gateway").AsEnumerable())
+        var inForce = InForce();
+        var keys = new List<string>(inForce.Keys);
+        keys.Sort(StringComparer.Ordinal);
+        foreach (var key in keys)
         {
-            if (pair.Value is not null)
-            {
-                keys.Add(pair);
-            }
-        }
-
-        keys.Sort(static (a, b) => string.CompareOrdinal(a.Key, b.Key));
-        foreach (var (key, value) in keys)
-        {
-            var leaf = key[(key.LastIndexOf(':') + 1)..];
-            configured[key] = IsSecret(leaf) ? MaskValue(JsonValue.Create(value)) : Mask(JsonValue.Create(value));
+            configured[key] = MaskSetting(key, inForce[key]);
         }
 
         return new JsonObject { ["options"] = options, ["configured"] = configured };
+    }
+
+    /// <summary>Keys under <c>Gateway:</c> whose value in the sources now differs from the one in force (null: removed since), masked.</summary>
+    public JsonObject NotInForce()
+    {
+        var inForce = InForce();
+        var now = Keys(_configuration);
+        var differing = new List<string>();
+        foreach (var (key, value) in now)
+        {
+            if (!inForce.TryGetValue(key, out var used) || !string.Equals(used, value, StringComparison.Ordinal))
+            {
+                differing.Add(key);
+            }
+        }
+
+        foreach (var key in inForce.Keys)
+        {
+            if (!now.ContainsKey(key))
+            {
+                differing.Add(key);
+            }
+        }
+
+        differing.Sort(StringComparer.Ordinal);
+        var result = new JsonObject();
+        foreach (var key in differing)
+        {
+            result[key] = now.TryGetValue(key, out var value) ? MaskSetting(key, value) : null;
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// Writes <c>reload</c>: the latest rejected reload (<c>lastRejected</c>: source, time, reason; null when none is
+    /// pending), then every reloadable section and polled file with its hash, load time, good reloads and rejection.
+    /// </summary>
+    public void WriteReload(Utf8JsonWriter json)
+    {
+        json.WriteStartObject("reload");
+        json.WriteString("lastReload", IntrospectionEndpoints.Timestamp(LastReload));
+        (string Source, DateTimeOffset At, string Reason)? latest = null;
+        foreach (var reloadable in _reloadables)
+        {
+            if (reloadable.Status is { Rejected: { } reason, RejectedAt: { } at } && (latest is null || at > latest.Value.At))
+            {
+                latest = (reloadable.Section, at, reason);
+            }
+        }
+
+        foreach (var file in Files())
+        {
+            if (file.Status is { Rejected: { } reason, RejectedAt: { } at } && (latest is null || at > latest.Value.At))
+            {
+                latest = (file.Path, at, reason);
+            }
+        }
+
+        if (latest is { } last)
+        {
+            json.WriteStartObject("lastRejected");
+            json.WriteString("source", last.Source);
+            WriteRejection(json, last.At, last.Reason);
+            json.WriteEndObject();
+        }
+        else
+        {
+            json.WriteNull("lastRejected");
+        }
+
+        json.WriteStartArray("sections");
+        foreach (var reloadable in _reloadables)
+        {
+            var status = reloadable.Status;
+            json.WriteStartObject();
+            json.WriteString("section", reloadable.Section);
+            WriteStatus(json, status.Hash, status.LoadedAt, status.Reloads, status.Rejected, status.RejectedAt);
+            json.WriteEndObject();
+        }
+
+        json.WriteEndArray();
+        json.WriteStartArray("files");
+        foreach (var file in Files())
+        {
+            var status = file.Status;
+            json.WriteStartObject();
+            json.WriteString("path", file.Path);
+            WriteStatus(json, status.Hash, status.LoadedAt, status.Reloads, status.Rejected, status.RejectedAt);
+            json.WriteEndObject();
+        }
+
+        json.WriteEndArray();
+        json.WriteEndObject();
     }
 
     /// <summary>Where configuration comes from, in order of precedence (last wins).</summary>
@@ -103,15 +208,111 @@ internal sealed class EffectiveConfiguration : IDisposable
     public static string Hash(JsonNode document) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(document.ToJsonString())));
 
+    /// <summary>A section's options in force: a reloadable section's current value, otherwise the value bound at start.</summary>
     private static (string, Func<JsonNode?>) View<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)] T>(
         IServiceProvider services, string section, JsonTypeInfo<T> info)
         where T : class
     {
-        var monitor = services.GetRequiredService<IOptionsMonitor<T>>();
-        return (section, () => JsonSerializer.SerializeToNode(monitor.CurrentValue, info));
+        if (services.GetService<ReloadableOptions<T>>() is { } reloadable)
+        {
+            return (section, () => JsonSerializer.SerializeToNode(reloadable.Current, info));
+        }
+
+        var atStart = services.GetRequiredService<IOptions<T>>();
+        return (section, () => JsonSerializer.SerializeToNode(atStart.Value, info));
     }
 
-    /// <summary>Masks, in place, the string values of secret-named properties (containers are searched, not hidden) and the user info of URLs.</summary>
+    /// <summary>The keys in force: as they were at start, each reloadable section's as of its last good reload.</summary>
+    private Dictionary<string, string?> InForce()
+    {
+        var inForce = new Dictionary<string, string?>(_atStart, StringComparer.OrdinalIgnoreCase);
+        foreach (var reloadable in _reloadables)
+        {
+            var prefix = reloadable.Section + ":";
+            foreach (var key in _atStart.Keys)
+            {
+                if (key.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
+                {
+                    inForce.Remove(key);
+                }
+            }
+
+            foreach (var (key, value) in reloadable.Settings)
+            {
+                inForce[key] = value;
+            }
+        }
+
+        return inForce;
+    }
+
+    /// <summary>Every key with a value under <c>Gateway:</c>.</summary>
+    private static Dictionary<string, string?> Keys(IConfiguration configuration)
+    {
+        var keys = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (key, value) in configuration.GetSection(Root).AsEnumerable())
+        {
+            if (value is not null)
+            {
+                keys[key] = value;
+            }
+        }
+
+        return keys;
+    }
+
+    /// <summary>The polled configuration files, as read now.</summary>
+    private IEnumerable<ConfigFileProvider> Files()
+    {
+        foreach (var source in _files?.Sources ?? [])
+        {
+            if (source.Provider is { } provider)
+            {
+                yield return provider;
+            }
+        }
+    }
+
+    private static JsonNode? MaskSetting(string key, string? value)
+    {
+        var leaf = key[(key.LastIndexOf(':') + 1)..];
+        return SecretMasking.IsSecretName(leaf) ? MaskValue(JsonValue.Create(value)) : Mask(JsonValue.Create(value));
+    }
+
+    private static void WriteStatus(Utf8JsonWriter json, string? hash, DateTimeOffset? loadedAt, int reloads, string? rejected, DateTimeOffset? rejectedAt)
+    {
+        json.WriteString("hash", hash);
+        if (loadedAt is { } loaded)
+        {
+            json.WriteString("loadedAt", IntrospectionEndpoints.Timestamp(loaded));
+        }
+        else
+        {
+            json.WriteNull("loadedAt");
+        }
+
+        json.WriteNumber("reloads", reloads);
+        if (rejected is not null && rejectedAt is { } at)
+        {
+            json.WriteStartObject("rejected");
+            WriteRejection(json, at, rejected);
+            json.WriteEndObject();
+        }
+        else
+        {
+            json.WriteNull("rejected");
+        }
+    }
+
+    private static void WriteRejection(Utf8JsonWriter json, DateTimeOffset at, string reason)
+    {
+        json.WriteString("at", IntrospectionEndpoints.Timestamp(at));
+        json.WriteString("reason", reason);
+    }
+
+    private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
+
+    /// <summary>Masks, in place, the string values of secret-named properties (containers are searched, not hidden) and the secrets inside other strings.</summary>
     internal static JsonNode? Mask(JsonNode? node)
     {
         switch (node)
@@ -119,13 +320,13 @@ internal sealed class EffectiveConfiguration : IDisposable
             case JsonObject obj:
                 foreach (var (name, child) in obj.ToArray())
                 {
-                    if (IsSecret(name) && (child is null || (child is JsonValue && child.GetValueKind() == JsonValueKind.String)))
+                    if (SecretMasking.IsSecretName(name) && (child is null || (child is JsonValue && child.GetValueKind() == JsonValueKind.String)))
                     {
                         obj[name] = MaskValue(child);
                     }
                     else if (child is JsonValue value)
                     {
-                        if (MaskUrl(value) is { } masked)
+                        if (MaskText(value) is { } masked)
                         {
                             obj[name] = masked;
                         }
@@ -143,7 +344,7 @@ internal sealed class EffectiveConfiguration : IDisposable
                 {
                     if (array[i] is JsonValue value)
                     {
-                        if (MaskUrl(value) is { } masked)
+                        if (MaskText(value) is { } masked)
                         {
                             array[i] = masked;
                         }
@@ -157,17 +358,17 @@ internal sealed class EffectiveConfiguration : IDisposable
                 return array;
 
             case JsonValue value:
-                return MaskUrl(value) ?? value;
+                return MaskText(value) ?? value;
 
             default:
                 return node;
         }
     }
 
-    /// <summary>A URL with user info carries a credential: keep where it points, not who it is. Null when nothing to mask.</summary>
-    private static JsonValue? MaskUrl(JsonValue value) =>
-        value.TryGetValue<string>(out var text) && Uri.TryCreate(text, UriKind.Absolute, out var uri) && uri.UserInfo.Length > 0
-            ? JsonValue.Create(text.Replace(uri.UserInfo + "@", "***@", StringComparison.Ordinal))
+    /// <summary>A string holding secrets inside (a connection string, a URL with user info): those masked. Null when nothing to mask.</summary>
+    private static JsonValue? MaskText(JsonValue value) =>
+        value.TryGetValue<string>(out var text) && SecretMasking.MaskText(text) is var masked && !ReferenceEquals(masked, text)
+            ? JsonValue.Create(masked)
             : null;
 
     private static JsonValue? MaskValue(JsonNode? value) => value switch
@@ -177,18 +378,4 @@ internal sealed class EffectiveConfiguration : IDisposable
         _ => JsonValue.Create("***"),
     };
 
-    private static bool IsSecret(string name)
-    {
-        foreach (var secret in SecretNames)
-        {
-            if (name.Contains(secret, StringComparison.OrdinalIgnoreCase))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-
-    public void Dispose() => _reloads.Dispose();
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Microsoft.AspNetCore.Routing;
 using PyAirtable.Gateway.Auth;
+using PyAirtable.Gateway.Configuration;
 using PyAirtable.Gateway.Forwarding;
 using PyAirtable.Gateway.Health;
 using PyAirtable.Gateway.Observability;
@@ -14,8 +15,9 @@ namespace PyAirtable.Gateway.Introspection;
 /// <summary>
 /// Read-only views for operators, behind the <c>admin</c> scope (checked by the auth middleware, as for every
 /// <c>/_gateway/*</c> endpoint): <c>/_gateway/routes</c> (route table with services and
-/// policies), <c>/_gateway/services</c> (instances with health, circuit and load) and <c>/_gateway/config</c> (effective
-/// configuration, secrets masked, with a hash and the time of the last reload).
+/// policies), <c>/_gateway/services</c> (instances with health, circuit and load) and <c>/_gateway/config</c> (the
+/// configuration in force, secrets masked, with a hash, what the sources say that is not in force, and the reload
+/// status). Both routes and config show the values in force and the last rejected reload, with its time and reason.
 /// </summary>
 internal static class IntrospectionEndpoints
 {
@@ -31,12 +33,17 @@ internal static class IntrospectionEndpoints
         var health = sp.GetRequiredService<HealthMonitor>();
         var configuration = sp.GetRequiredService<EffectiveConfiguration>();
         var endpoints = sp.GetRequiredService<EndpointDataSource>();
-        var forwarding = sp.GetRequiredService<IOptionsMonitor<ForwardingOptions>>();
-        var limits = sp.GetRequiredService<IOptionsMonitor<RateLimitOptions>>();
-        var breaker = sp.GetRequiredService<IOptionsMonitor<CircuitBreakerOptions>>();
+        // The values in force: read at start, or (rate limits) as of the last good reload. The options monitors would
+        // show a rejected reload's values, or throw its validation error.
+        var forwarding = sp.GetRequiredService<IOptions<ForwardingOptions>>().Value;
+        var limits = sp.GetRequiredService<ReloadableOptions<RateLimitOptions>>();
+        var breaker = sp.GetRequiredService<IOptions<CircuitBreakerOptions>>().Value;
 
         Map(app, Routes, context => HealthEndpoints.WriteJsonAsync(context, StatusCodes.Status200OK, json =>
-            WriteRoutes(json, services, endpoints, forwarding.CurrentValue, limits.CurrentValue, breaker.CurrentValue)))
+        {
+            WriteRoutes(json, services, endpoints, forwarding, limits.Current, breaker);
+            configuration.WriteReload(json);
+        }))
             .RequireGatewayScope(RequiresScopeAttribute.Admin);
         Map(app, Services, context => HealthEndpoints.WriteJsonAsync(context, StatusCodes.Status200OK, json =>
             WriteServices(json, services, telemetry, health.Last)))
@@ -58,6 +65,10 @@ internal static class IntrospectionEndpoints
                 json.WritePropertyName(name);
                 part!.WriteTo(json);
             }
+
+            json.WritePropertyName("notInForce");
+            configuration.NotInForce().WriteTo(json);
+            configuration.WriteReload(json);
         }))
             .RequireGatewayScope(RequiresScopeAttribute.Admin);
         return app;
