@@ -58,7 +58,7 @@ internal sealed class ClientRateLimiter : IDisposable
         }
 
         var key = context.Features.Get<ClientIdentity>() is { } identity
-            ? ClientKey.ForClient(identity.PartitionKey)
+            ? ClientKey.ForClient(identity.ClientId)
             : ClientKey.ForAddress(_addresses.Resolve(context));
         return AcquireAsync(key, policies);
     }
