@@ -56,7 +56,10 @@ internal sealed class EffectiveConfiguration
         ];
     }
 
-    /// <summary>When the configuration in force was last taken: the latest good reload of a section or file, else the start.</summary>
+    /// <summary>
+    /// When the options in force were last taken: the latest good reload of a reloadable section, else the start. (A file
+    /// read whose changes were all rejected, or touched only start-only settings, changes nothing in force.)
+    /// </summary>
     public DateTimeOffset LastReload
     {
         get
@@ -64,12 +67,7 @@ internal sealed class EffectiveConfiguration
             var last = DateTimeOffset.MinValue;
             foreach (var reloadable in _reloadables)
             {
-                last = Max(last, reloadable.Status.LoadedAt);
-            }
-
-            foreach (var file in Files())
-            {
-                last = Max(last, file.Status.LoadedAt ?? last);
+                last = reloadable.Status.LoadedAt > last ? reloadable.Status.LoadedAt : last;
             }
 
             return last;
@@ -135,30 +133,23 @@ internal sealed class EffectiveConfiguration
     /// </summary>
     public void WriteReload(Utf8JsonWriter json)
     {
+        var statuses = Statuses();
         json.WriteStartObject("reload");
         json.WriteString("lastReload", IntrospectionEndpoints.Timestamp(LastReload));
-        (string Source, DateTimeOffset At, string Reason)? latest = null;
-        foreach (var reloadable in _reloadables)
+        SourceStatus? latest = null;
+        foreach (var status in statuses)
         {
-            if (reloadable.Status is { Rejected: { } reason, RejectedAt: { } at } && (latest is null || at > latest.Value.At))
+            if (status.RejectedAt is { } at && (latest?.RejectedAt is not { } previous || at > previous))
             {
-                latest = (reloadable.Section, at, reason);
+                latest = status;
             }
         }
 
-        foreach (var file in Files())
-        {
-            if (file.Status is { Rejected: { } reason, RejectedAt: { } at } && (latest is null || at > latest.Value.At))
-            {
-                latest = (file.Path, at, reason);
-            }
-        }
-
-        if (latest is { } last)
+        if (latest is { Rejected: { } reason, RejectedAt: { } when } last)
         {
             json.WriteStartObject("lastRejected");
             json.WriteString("source", last.Source);
-            WriteRejection(json, last.At, last.Reason);
+            WriteRejection(json, when, reason);
             json.WriteEndObject();
         }
         else
@@ -166,28 +157,38 @@ internal sealed class EffectiveConfiguration
             json.WriteNull("lastRejected");
         }
 
-        json.WriteStartArray("sections");
-        foreach (var reloadable in _reloadables)
+        foreach (var files in (ReadOnlySpan<bool>)[false, true])
         {
-            var status = reloadable.Status;
-            json.WriteStartObject();
-            json.WriteString("section", reloadable.Section);
-            WriteStatus(json, status.Hash, status.LoadedAt, status.Reloads, status.Rejected, status.RejectedAt);
-            json.WriteEndObject();
+            json.WriteStartArray(files ? "files" : "sections");
+            foreach (var status in statuses)
+            {
+                if (status.IsFile != files)
+                {
+                    continue;
+                }
+
+                json.WriteStartObject();
+                json.WriteString(files ? "path" : "section", status.Source);
+                json.WriteString("hash", status.Hash);
+                WriteTime(json, "loadedAt", status.LoadedAt);
+                json.WriteNumber("reloads", status.Reloads);
+                if (status is { Rejected: { } rejected, RejectedAt: { } at })
+                {
+                    json.WriteStartObject("rejected");
+                    WriteRejection(json, at, rejected);
+                    json.WriteEndObject();
+                }
+                else
+                {
+                    json.WriteNull("rejected");
+                }
+
+                json.WriteEndObject();
+            }
+
+            json.WriteEndArray();
         }
 
-        json.WriteEndArray();
-        json.WriteStartArray("files");
-        foreach (var file in Files())
-        {
-            var status = file.Status;
-            json.WriteStartObject();
-            json.WriteString("path", file.Path);
-            WriteStatus(json, status.Hash, status.LoadedAt, status.Reloads, status.Rejected, status.RejectedAt);
-            json.WriteEndObject();
-        }
-
-        json.WriteEndArray();
         json.WriteEndObject();
     }
 
@@ -261,16 +262,26 @@ internal sealed class EffectiveConfiguration
         return keys;
     }
 
-    /// <summary>The polled configuration files, as read now.</summary>
-    private IEnumerable<ConfigFileProvider> Files()
+    /// <summary>The reload status of every reloadable section, then of every polled configuration file.</summary>
+    private List<SourceStatus> Statuses()
     {
+        var statuses = new List<SourceStatus>();
+        foreach (var reloadable in _reloadables)
+        {
+            var status = reloadable.Status;
+            statuses.Add(new SourceStatus(false, reloadable.Section, status.Hash, status.LoadedAt, status.Reloads, status.Rejected, status.RejectedAt));
+        }
+
         foreach (var source in _files?.Sources ?? [])
         {
             if (source.Provider is { } provider)
             {
-                yield return provider;
+                var status = provider.Status;
+                statuses.Add(new SourceStatus(true, provider.Path, status.Hash, status.LoadedAt, status.Reloads, status.Rejected, status.RejectedAt));
             }
         }
+
+        return statuses;
     }
 
     private static JsonNode? MaskSetting(string key, string? value)
@@ -279,28 +290,15 @@ internal sealed class EffectiveConfiguration
         return SecretMasking.IsSecretName(leaf) ? MaskValue(JsonValue.Create(value)) : Mask(JsonValue.Create(value));
     }
 
-    private static void WriteStatus(Utf8JsonWriter json, string? hash, DateTimeOffset? loadedAt, int reloads, string? rejected, DateTimeOffset? rejectedAt)
+    private static void WriteTime(Utf8JsonWriter json, string name, DateTimeOffset? time)
     {
-        json.WriteString("hash", hash);
-        if (loadedAt is { } loaded)
+        if (time is { } value)
         {
-            json.WriteString("loadedAt", IntrospectionEndpoints.Timestamp(loaded));
+            json.WriteString(name, IntrospectionEndpoints.Timestamp(value));
         }
         else
         {
-            json.WriteNull("loadedAt");
-        }
-
-        json.WriteNumber("reloads", reloads);
-        if (rejected is not null && rejectedAt is { } at)
-        {
-            json.WriteStartObject("rejected");
-            WriteRejection(json, at, rejected);
-            json.WriteEndObject();
-        }
-        else
-        {
-            json.WriteNull("rejected");
+            json.WriteNull(name);
         }
     }
 
@@ -310,7 +308,9 @@ internal sealed class EffectiveConfiguration
         json.WriteString("reason", reason);
     }
 
-    private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
+    /// <summary>What a reloadable section or a polled file (<paramref name="IsFile"/>) has in force, and its last rejected change.</summary>
+    private readonly record struct SourceStatus(
+        bool IsFile, string Source, string? Hash, DateTimeOffset? LoadedAt, int Reloads, string? Rejected, DateTimeOffset? RejectedAt);
 
     /// <summary>Masks, in place, the string values of secret-named properties (containers are searched, not hidden) and the secrets inside other strings.</summary>
     internal static JsonNode? Mask(JsonNode? node)
