@@ -38,10 +38,11 @@ internal static class IntrospectionEndpoints
         var forwarding = sp.GetRequiredService<IOptions<ForwardingOptions>>().Value;
         var limits = sp.GetRequiredService<ReloadableOptions<RateLimitOptions>>();
         var breaker = sp.GetRequiredService<IOptions<CircuitBreakerOptions>>().Value;
+        var scopes = sp.GetRequiredService<RouteScopes>();
 
         Map(app, Routes, context => HealthEndpoints.WriteJsonAsync(context, StatusCodes.Status200OK, json =>
         {
-            WriteRoutes(json, services, endpoints, forwarding, limits.Current, breaker);
+            WriteRoutes(json, services, endpoints, scopes, forwarding, limits.Current, breaker);
             configuration.WriteReload(json);
         }))
             .RequireGatewayScope(RequiresScopeAttribute.Admin);
@@ -80,7 +81,7 @@ internal static class IntrospectionEndpoints
     internal static string Timestamp(DateTimeOffset time) =>
         time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
 
-    private static void WriteRoutes(Utf8JsonWriter json, UpstreamServices services, EndpointDataSource endpoints,
+    private static void WriteRoutes(Utf8JsonWriter json, UpstreamServices services, EndpointDataSource endpoints, RouteScopes scopes,
         ForwardingOptions forwarding, RateLimitOptions limits, CircuitBreakerOptions breaker)
     {
         json.WriteStartArray("routes");
@@ -102,7 +103,16 @@ internal static class IntrospectionEndpoints
             json.WriteString("description", route.Description);
             json.WriteStartObject("policies");
             json.WriteString("auth", "required");
-            json.WriteNull("scope");
+            json.WriteStartObject("scopes"); // by method, the scopes in force that a client needs (none by default)
+            foreach (var method in route.Methods)
+            {
+                if (scopes.ForRoute(route, method) is { Length: > 0 } required)
+                {
+                    WriteStrings(json, method, required.ToArray());
+                }
+            }
+
+            json.WriteEndObject();
             json.WriteStartArray("rateLimits");
             if (limits.PerMinute > 0)
             {
