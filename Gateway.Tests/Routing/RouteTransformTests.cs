@@ -47,7 +47,7 @@ public sealed class RouteTransformTests
         Assert.Equal(["acme"], received.Headers["X-Tenant"]);
         Assert.Equal(["from-client", "from-gateway"], received.Headers["X-Tag"].SelectMany(v => v.Split(", ")).ToArray());
         Assert.False(received.HasHeader("X-Debug"));
-        Assert.Equal("default", received.Header("X-Client-Id"));
+        Assert.Equal("key:default", received.Header("X-Client-Id"));
     }
 
     [Fact]

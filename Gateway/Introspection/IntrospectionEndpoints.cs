@@ -15,8 +15,9 @@ namespace PyAirtable.Gateway.Introspection;
 /// <summary>
 /// Read-only views for operators, behind the <c>admin</c> scope (checked by the auth middleware, as for every
 /// <c>/_gateway/*</c> endpoint): <c>/_gateway/routes</c> (route table with services and
-/// policies), <c>/_gateway/services</c> (instances with health, circuit and load) and <c>/_gateway/config</c> (effective
-/// configuration, secrets masked, with a hash and the time of the last reload).
+/// policies), <c>/_gateway/services</c> (instances with health, circuit and load) and <c>/_gateway/config</c> (the
+/// configuration in force, secrets masked, with a hash, what the sources say that is not in force, and the reload
+/// status). Both routes and config show the values in force and the last rejected reload, with its time and reason.
 /// </summary>
 internal static class IntrospectionEndpoints
 {
@@ -32,15 +33,19 @@ internal static class IntrospectionEndpoints
         var health = sp.GetRequiredService<HealthMonitor>();
         var configuration = sp.GetRequiredService<EffectiveConfiguration>();
         var endpoints = sp.GetRequiredService<EndpointDataSource>();
-        var forwarding = sp.GetRequiredService<IOptions<ForwardingOptions>>();
+        // The values in force: read at start, or (rate limits) as of the last good reload. The options monitors would
+        // show a rejected reload's values, or throw its validation error.
+        var forwarding = sp.GetRequiredService<IOptions<ForwardingOptions>>().Value;
         var limits = sp.GetRequiredService<ReloadableOptions<RateLimitOptions>>();
-        var breaker = sp.GetRequiredService<IOptions<CircuitBreakerOptions>>();
+        var breaker = sp.GetRequiredService<IOptions<CircuitBreakerOptions>>().Value;
+        var scopes = sp.GetRequiredService<RouteScopes>();
         var routes = sp.GetRequiredService<RouteTableProvider>();
 
-        // Options read through the values in force (ReloadableOptions.Current), never an options monitor, which
-        // rethrows a refused reload's validation error: this view must answer most of all after a bad change.
         Map(app, Routes, context => HealthEndpoints.WriteJsonAsync(context, StatusCodes.Status200OK, json =>
-            WriteRoutes(json, routes, endpoints, forwarding.Value, limits.Current, breaker.Value)))
+        {
+            WriteRoutes(json, routes, endpoints, scopes, forwarding, limits.Current, breaker);
+            configuration.WriteReload(json);
+        }))
             .RequireGatewayScope(RequiresScopeAttribute.Admin);
         Map(app, Services, context => HealthEndpoints.WriteJsonAsync(context, StatusCodes.Status200OK, json =>
             WriteServices(json, services, telemetry, health.Last)))
@@ -62,6 +67,10 @@ internal static class IntrospectionEndpoints
                 json.WritePropertyName(name);
                 part!.WriteTo(json);
             }
+
+            json.WritePropertyName("notInForce");
+            configuration.NotInForce().WriteTo(json);
+            configuration.WriteReload(json);
         }))
             .RequireGatewayScope(RequiresScopeAttribute.Admin);
         return app;
@@ -73,7 +82,7 @@ internal static class IntrospectionEndpoints
     internal static string Timestamp(DateTimeOffset time) =>
         time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
 
-    private static void WriteRoutes(Utf8JsonWriter json, RouteTableProvider provider, EndpointDataSource endpoints,
+    private static void WriteRoutes(Utf8JsonWriter json, RouteTableProvider provider, EndpointDataSource endpoints, RouteScopes scopes,
         ForwardingOptions forwarding, RateLimitOptions limits, CircuitBreakerOptions breaker)
     {
         var table = provider.Current;
@@ -115,7 +124,7 @@ internal static class IntrospectionEndpoints
         json.WriteStartArray("routes");
         foreach (var route in table.Routes)
         {
-            WriteRoute(json, route, forwarding, limits, breaker);
+            WriteRoute(json, route, scopes, forwarding, limits, breaker);
         }
 
         json.WriteEndArray();
@@ -153,7 +162,7 @@ internal static class IntrospectionEndpoints
         json.WriteEndArray();
     }
 
-    private static void WriteRoute(Utf8JsonWriter json, RouteEntry route, ForwardingOptions forwarding, RateLimitOptions limits, CircuitBreakerOptions breaker)
+    private static void WriteRoute(Utf8JsonWriter json, RouteEntry route, RouteScopes scopes, ForwardingOptions forwarding, RateLimitOptions limits, CircuitBreakerOptions breaker)
     {
         var service = route.Service;
         json.WriteStartObject();
@@ -193,7 +202,25 @@ internal static class IntrospectionEndpoints
         json.WriteEndArray();
         json.WriteStartObject("policies");
         json.WriteString("auth", route.Auth switch { RouteAuth.None => "none", RouteAuth.Scopes => "scopes", _ => "client" });
-        WriteStrings(json, "scopes", route.Scopes);
+        json.WriteStartObject("scopes"); // by method, the scopes in force that a client needs (none by default)
+        foreach (var method in route.Methods)
+        {
+            var required = new List<string>(route.Scopes);
+            foreach (var scope in scopes.ForRoute(route.Endpoints[0], method))
+            {
+                if (!required.Contains(scope))
+                {
+                    required.Add(scope);
+                }
+            }
+
+            if (required.Count > 0)
+            {
+                WriteStrings(json, method, required);
+            }
+        }
+
+        json.WriteEndObject();
         json.WriteStartArray("rateLimits");
         if (limits.PerMinute > 0)
         {

@@ -56,7 +56,7 @@ internal sealed class CanarySplit
     {
         if (context.Features.Get<ClientIdentity>() is { } identity)
         {
-            return Bucket(identity.PartitionKey);
+            return Bucket(identity.ClientId);
         }
 
         Span<byte> address = stackalloc byte[16];
