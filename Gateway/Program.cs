@@ -21,6 +21,7 @@ public partial class Program
         builder.AddGatewayConfiguration();
         builder.AddGatewayHosting();
         builder.Services.AddGatewayForwarding();
+        builder.Services.AddGatewayRouting();
         builder.Services.AddGatewayAuth();
         builder.Services.AddGatewayRateLimiting();
         builder.Services.AddGatewayCors();

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using PyAirtable.Gateway.Routing;
+using PyAirtable.Gateway.Tests.Infrastructure;
 
 namespace PyAirtable.Gateway.Tests.Security;
 
@@ -15,7 +16,7 @@ public sealed class UpstreamPathTests
 
     /// <summary>The URL forwarded for a request to the Airtable route (prefix <c>/api/airtable</c>), or null when refused.</summary>
     private static string? UpstreamUrl(string rawTarget, string? decodedPath = null) =>
-        UpstreamPath.TryBuild(Context(rawTarget, decodedPath), GatewayRoutes.Airtable, Base);
+        UpstreamPath.TryBuild(Context(rawTarget, decodedPath), DefaultRouteTable.Route("airtable"), Base);
 
     private static bool HasDotSegmentInTarget(string rawTarget) => UpstreamPath.HasDotSegmentInTarget(Context(rawTarget, null));
 

@@ -137,19 +137,20 @@ internal sealed class AuthOptionsValidator : IValidateOptions<AuthOptions>
         {
             var rule = rules[i];
             var prefix = $"{nameof(AuthOptions.RouteScopes)}:{i}:";
-            var route = RouteScopes.FindRoute(rule.Route);
+            var route = BuiltInRoutes.FindByPath(rule.Route);
             if (route is null)
             {
                 errors.Add(prefix + nameof(rule.Route), rule.Route,
-                    "must be one of the proxied route templates: " + string.Join(", ", Array.ConvertAll(GatewayRoutes.All, static r => r.Template)));
+                    "must be one of the built-in route templates: " + BuiltInRoutes.Templates + " (a configured route lists its own Scopes under Gateway:Routes:<name>:Scopes)");
                 continue;
             }
 
+            var methods = BuiltInRoutes.MethodsOf(route);
             foreach (var method in rule.Methods)
             {
-                if (Array.FindIndex(route.Methods, m => string.Equals(m, method, StringComparison.OrdinalIgnoreCase)) < 0)
+                if (Array.FindIndex(methods, m => string.Equals(m, method, StringComparison.OrdinalIgnoreCase)) < 0)
                 {
-                    errors.Add(prefix + nameof(rule.Methods), method, $"must be methods of {route.Template}: {string.Join(", ", route.Methods)}");
+                    errors.Add(prefix + nameof(rule.Methods), method, $"must be methods of {route.Path}: {string.Join(", ", methods)}");
                 }
             }
 

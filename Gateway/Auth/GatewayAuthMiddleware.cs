@@ -10,7 +10,8 @@ namespace PyAirtable.Gateway.Auth;
 /// Authenticates requests to proxied routes and to the gateway's own protected endpoints, then checks scopes.
 /// <list type="number">
 /// <item>Only endpoints carrying <see cref="GatewayRoute"/>, <see cref="RequiresScopeAttribute"/> or living under
-/// <c>/_gateway/</c> are examined; everything else passes straight through.</item>
+/// <c>/_gateway/</c> are examined; everything else passes straight through. A route with <c>Auth: none</c> gets the
+/// two checks below and no more.</item>
 /// <item>Ambiguous body framing (see <see cref="RequestFraming"/>): 400 and the connection closed.</item>
 /// <item>Credentials in the query string: 400, never logged.</item>
 /// <item><c>X-API-Key</c> when present decides (constant time, no allocation); otherwise an <c>Authorization: Bearer</c>
@@ -80,6 +81,11 @@ internal sealed partial class GatewayAuthMiddleware
                 "Credentials must not be sent in the URL; send the key in the X-API-Key header.");
         }
 
+        if (route?.Entry.Auth == RouteAuth.None)
+        {
+            return _next(context); // an open route: framing and query checked, no credentials asked for
+        }
+
         var presented = request.Headers[GatewayHeaders.ApiKey];
         if (presented.Count > 0)
         {
@@ -117,7 +123,15 @@ internal sealed partial class GatewayAuthMiddleware
             return identity.HasScope(endpointScope) ? _next(context) : ForbidAsync(context, identity, null, endpointScope);
         }
 
-        foreach (var scope in _scopes.ForRoute(route!, context.Request.Method))
+        foreach (var scope in route!.Entry.Scopes)
+        {
+            if (!identity.HasScope(scope))
+            {
+                return ForbidAsync(context, identity, route, scope);
+            }
+        }
+
+        foreach (var scope in _scopes.ForRoute(route, context.Request.Method))
         {
             if (!identity.HasScope(scope))
             {

@@ -6,16 +6,17 @@ namespace PyAirtable.Gateway.Auth;
 
 /// <summary>
 /// The scopes a request needs: the endpoint's <see cref="RequiresScopeAttribute"/>, <c>admin</c> for anything under
-/// <c>/_gateway/</c>, and for proxied routes the configured <c>Gateway:Auth:RouteScopes</c> (none by default).
-/// Everything is resolved into per-route, per-method arrays (again whenever the configuration file reloads), so a
-/// request costs a lookup and no allocation.
+/// <c>/_gateway/</c>, and for proxied routes the route's own <c>Scopes</c> plus the older per-template setting
+/// <c>Gateway:Auth:RouteScopes</c> (none by default). The latter is resolved into per-template, per-method arrays
+/// (again whenever the configuration file reloads), keyed by the route's unversioned template so every version of a
+/// route needs the same scopes; a request costs a lookup (none when no rule is configured) and no allocation.
 /// </summary>
 internal sealed class RouteScopes
 {
     /// <summary>Route patterns under this prefix are the gateway's own administrative endpoints.</summary>
     public const string AdminPathPrefix = "/_gateway";
 
-    private volatile Dictionary<GatewayRoute, (string Method, string[] Scopes)[]> _byRoute;
+    private volatile Dictionary<string, (string Method, string[] Scopes)[]> _byRoute;
 
     public RouteScopes(ReloadableOptions<AuthOptions> options)
     {
@@ -24,24 +25,24 @@ internal sealed class RouteScopes
     }
 
     /// <summary>The per-route, per-method table for <paramref name="options"/>; replaced whole when the configuration reloads.</summary>
-    private static Dictionary<GatewayRoute, (string Method, string[] Scopes)[]> Build(AuthOptions options)
+    private static Dictionary<string, (string Method, string[] Scopes)[]> Build(AuthOptions options)
     {
-        var table = new Dictionary<GatewayRoute, (string Method, string[] Scopes)[]>();
-        var scopesByRoute = new Dictionary<GatewayRoute, Dictionary<string, List<string>>>();
+        var table = new Dictionary<string, (string Method, string[] Scopes)[]>(StringComparer.OrdinalIgnoreCase);
+        var scopesByRoute = new Dictionary<string, Dictionary<string, List<string>>>(StringComparer.OrdinalIgnoreCase);
         foreach (var rule in options.RouteScopes)
         {
-            var route = FindRoute(rule.Route);
+            var route = BuiltInRoutes.FindByPath(rule.Route);
             if (route is null)
             {
                 continue;
             }
 
-            if (!scopesByRoute.TryGetValue(route, out var byMethod))
+            if (!scopesByRoute.TryGetValue(route.Path, out var byMethod))
             {
-                scopesByRoute[route] = byMethod = new Dictionary<string, List<string>>(StringComparer.OrdinalIgnoreCase);
+                scopesByRoute[route.Path] = byMethod = new Dictionary<string, List<string>>(StringComparer.OrdinalIgnoreCase);
             }
 
-            foreach (var method in route.Methods)
+            foreach (var method in BuiltInRoutes.MethodsOf(route))
             {
                 if (!AppliesTo(rule.Methods, method))
                 {
@@ -74,20 +75,6 @@ internal sealed class RouteScopes
         return table;
     }
 
-    /// <summary>The proxied route with this template (compared ignoring case), or null.</summary>
-    public static GatewayRoute? FindRoute(string? template)
-    {
-        foreach (var route in GatewayRoutes.All)
-        {
-            if (string.Equals(route.Template, template, StringComparison.OrdinalIgnoreCase))
-            {
-                return route;
-            }
-        }
-
-        return null;
-    }
-
     /// <summary>
     /// The scope a non-proxied endpoint needs: its <see cref="RequiresScopeAttribute"/>, else <c>admin</c> under
     /// <c>/_gateway/</c>, else null (the endpoint is open).
@@ -102,11 +89,11 @@ internal sealed class RouteScopes
         return endpoint is RouteEndpoint { RoutePattern.RawText: { } pattern } && IsAdminPath(pattern) ? RequiresScopeAttribute.Admin : null;
     }
 
-    /// <summary>The scopes a proxied route needs for <paramref name="method"/> (empty when none).</summary>
+    /// <summary>The scopes <c>Gateway:Auth:RouteScopes</c> adds to a proxied route for <paramref name="method"/> (empty when none).</summary>
     public ReadOnlySpan<string> ForRoute(GatewayRoute route, string method)
     {
         var byRoute = _byRoute;
-        if (byRoute.Count == 0 || !byRoute.TryGetValue(route, out var entries))
+        if (byRoute.Count == 0 || !byRoute.TryGetValue(route.Entry.Path, out var entries))
         {
             return default;
         }

@@ -28,7 +28,7 @@ internal static class ForwardingClients
         services.AddOptions<LoadBalancingOptions>().BindConfiguration(LoadBalancingOptions.Section).ValidateWith<LoadBalancingOptions, LoadBalancingOptionsValidator>();
         services.AddOptions<RetryOptions>().BindConfiguration(RetryOptions.Section).ValidateWith<RetryOptions, RetryOptionsValidator>();
 
-        foreach (var service in UpstreamServices.Names)
+        foreach (var service in (string[])[.. UpstreamServices.Names, UpstreamServices.ConfiguredClient])
         {
             services.AddHttpClient(ForwarderClientName(service))
                 .ConfigurePrimaryHttpMessageHandler(static sp => CreateHandler(sp.GetRequiredService<IOptions<ForwardingOptions>>().Value))

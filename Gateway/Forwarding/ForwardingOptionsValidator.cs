@@ -23,9 +23,9 @@ internal sealed class ForwardingOptionsValidator : IValidateOptions<ForwardingOp
 
         foreach (var (route, seconds) in options.RouteTimeoutSeconds)
         {
-            if (Array.Find(Routing.GatewayRoutes.All, r => string.Equals(r.Name, route, StringComparison.OrdinalIgnoreCase)) is null)
+            if (Routing.BuiltInRoutes.FindByName(route) is null)
             {
-                errors.Add($"{nameof(options.RouteTimeoutSeconds)}:{route}", seconds, "names no route (routes: chat, tools, execute-tool, session-history, delete-session, airtable)");
+                errors.Add($"{nameof(options.RouteTimeoutSeconds)}:{route}", seconds, "names no route (routes: chat, tools, execute-tool, session-history, delete-session, airtable; a configured route sets Gateway:Routes:<name>:TimeoutSeconds)");
             }
             else if (!(seconds > 0 && seconds <= options.TotalTimeoutSeconds))
             {

@@ -43,9 +43,7 @@ internal sealed partial class HttpForwarder
     private readonly string? _serviceKey;
     private readonly FrozenSet<string>? _stripCookies;
     private readonly TimeSpan _breakDuration;
-    private readonly TimeSpan _headersTimeout;
     private readonly TimeSpan _passiveCooldown;
-    private readonly Dictionary<GatewayRoute, TimeSpan>? _routeTimeouts;
 
     public HttpForwarder(
         UpstreamServices services,
@@ -61,25 +59,22 @@ internal sealed partial class HttpForwarder
         _serviceKey = auth.Value.ApiKey;
         _stripCookies = forwarding.Value.StripCookies.Length == 0 ? null : forwarding.Value.StripCookies.ToFrozenSet(StringComparer.Ordinal);
         _breakDuration = TimeSpan.FromSeconds(breaker.Value.BreakSeconds);
-        _headersTimeout = TimeSpan.FromSeconds(forwarding.Value.TimeoutSeconds);
         _passiveCooldown = TimeSpan.FromSeconds(balancing.Value.PassiveCooldownSeconds);
-        foreach (var (name, seconds) in forwarding.Value.RouteTimeoutSeconds)
-        {
-            if (Array.Find(GatewayRoutes.All, r => string.Equals(r.Name, name, StringComparison.OrdinalIgnoreCase)) is { } route)
-            {
-                (_routeTimeouts ??= [])[route] = TimeSpan.FromSeconds(seconds);
-            }
-        }
     }
 
-    public async Task ForwardAsync(HttpContext context, GatewayRoute route)
+    /// <summary>
+    /// Forwards the request on <paramref name="route"/>. <paramref name="heldBody"/> is a body an earlier step of the
+    /// route's pipeline has read whole (and owns); without one the client's body is streamed as it arrives.
+    /// </summary>
+    public async Task ForwardAsync(HttpContext context, GatewayRoute route, ForwardedContent? heldBody)
     {
         var started = Stopwatch.GetTimestamp();
         var request = context.Request;
-        var aborted = context.RequestAborted;
-        var service = _services[route.Service];
+        var entry = route.Entry;
+        var service = entry.Canary is { } canary ? canary.Choose(context, entry.Service) : entry.Service;
 
-        // 1. The instance and the upstream URL: its base, then the client's raw path suffix and raw query, byte for byte.
+        // 1. The service (a canary split may pick another), the instance and the upstream URL: its base, then the
+        //    route's upstream path with the client's raw values, and the raw query, byte for byte.
         var instance = service.Select(0)!;
         var url = UpstreamPath.TryBuild(context, route, instance.BaseUrl);
         if (url is null)
@@ -90,58 +85,24 @@ internal sealed partial class HttpForwarder
             return;
         }
 
-        // 2. The body: over the limit it is refused before anything is sent; chat and execute-tool bodies are validated.
-        if (request.ContentLength > _maxBodyBytes)
+        // 2. The body: a body held by a step of the route, or the client's streamed; over the limit it is refused before anything is sent.
+        var content = heldBody;
+        if (content is null)
         {
-            await WriteTooLargeAsync(context);
-            return;
-        }
-
-        ForwardedContent? content = null;
-        ReadOnlySequence<byte> heldBody = default;
-        var holdsBody = false;
-        if (route.RequiresJsonObject)
-        {
-            if (!JsonObjectBody.IsJsonContentType(request.ContentType))
+            if (request.ContentLength > _maxBodyBytes)
             {
-                await ProblemResponse.WriteAsync(context, StatusCodes.Status415UnsupportedMediaType, "Unsupported media type",
-                    "The request body must be sent as application/json.");
+                await BodyProblems.WriteTooLargeAsync(context, _maxBodyBytes);
                 return;
             }
 
-            try
+            if (request.ContentLength == 0)
             {
-                heldBody = await JsonObjectBody.ReadWholeAsync(request.BodyReader, _maxBodyBytes, aborted);
-                holdsBody = true;
+                content = new ValidatedBodyContent(ReadOnlySequence<byte>.Empty);
             }
-            catch (Exception ex) when (!aborted.IsCancellationRequested && ex is Microsoft.AspNetCore.Http.BadHttpRequestException or RequestBodyTooLargeException)
+            else if (context.Features.GetRequiredFeature<IHttpRequestBodyDetectionFeature>().CanHaveBody)
             {
-                await WriteClientBodyProblemAsync(context, ex);
-                return;
+                content = new StreamingRequestContent(request.BodyReader, request.ContentLength, _maxBodyBytes);
             }
-            catch (Exception ex) when (aborted.IsCancellationRequested || ex is IOException)
-            {
-                Log.ClientAborted(_logger, route.Template, context.TraceIdentifier);
-                return;
-            }
-
-            var problem = JsonObjectBody.Check(heldBody);
-            if (problem is not null)
-            {
-                request.BodyReader.AdvanceTo(heldBody.End);
-                await ProblemResponse.WriteAsync(context, StatusCodes.Status400BadRequest, "Invalid request body", problem);
-                return;
-            }
-
-            content = new ValidatedBodyContent(heldBody);
-        }
-        else if (request.ContentLength == 0)
-        {
-            content = new ValidatedBodyContent(ReadOnlySequence<byte>.Empty);
-        }
-        else if (context.Features.GetRequiredFeature<IHttpRequestBodyDetectionFeature>().CanHaveBody)
-        {
-            content = new StreamingRequestContent(request.BodyReader, request.ContentLength, _maxBodyBytes);
         }
 
         try
@@ -154,7 +115,7 @@ internal sealed partial class HttpForwarder
             instance.Acquire();
             try
             {
-                sent = new SendOutcome(await SendAsync(context, route, service, instance, url, content, aborted), instance, null, 0);
+                sent = new SendOutcome(await SendAsync(context, route, service, instance, url, content, context.RequestAborted), instance, null, 0);
             }
             catch (Exception ex)
             {
@@ -189,6 +150,7 @@ internal sealed partial class HttpForwarder
                 CopyResponseHeaders(upstream.Headers.NonValidated, response.Headers, connection, gatewayCors);
                 var contentHeaders = upstream.Content.Headers;
                 CopyResponseHeaders(contentHeaders.NonValidated, response.Headers, connection, gatewayCors, lengthAsNumber: true);
+                entry.ResponseHeaders?.Apply(response.Headers);
                 // Read once: every read of ContentLength takes a lock and looks the header up again.
                 var upstreamLength = contentHeaders.ContentLength;
                 if (upstreamLength is { } length
@@ -211,11 +173,6 @@ internal sealed partial class HttpForwarder
         }
         finally
         {
-            if (holdsBody)
-            {
-                request.BodyReader.AdvanceTo(heldBody.End);
-            }
-
             content?.Dispose();
         }
     }
@@ -238,7 +195,7 @@ internal sealed partial class HttpForwarder
             throw new BrokenCircuitException("The circuit is open.", retryAfter);
         }
 
-        var timeout = _routeTimeouts is not null && _routeTimeouts.TryGetValue(route, out var routeTimeout) ? routeTimeout : _headersTimeout;
+        var timeout = route.Entry.Timeout;
 
         // Without a body the timer starts now and nothing can arm it later: a pooled source, which the client's abort
         // cancels through a registration that is undone before the source goes back to the pool.
@@ -259,7 +216,7 @@ internal sealed partial class HttpForwarder
             HttpResponseMessage response;
             try
             {
-                response = await service.Invoker.SendAsync(CreateMessage(context, url, content), timer.Token);
+                response = await service.Invoker.SendAsync(CreateMessage(context, route, url, content), timer.Token);
             }
             catch (OperationCanceledException) when (timer.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
             {
@@ -290,7 +247,7 @@ internal sealed partial class HttpForwarder
     }
 
     /// <summary>The upstream request for one attempt: same method, <paramref name="url"/>, the headers that may cross.</summary>
-    internal HttpRequestMessage CreateMessage(HttpContext context, string url, HttpContent? content)
+    internal HttpRequestMessage CreateMessage(HttpContext context, GatewayRoute route, string url, HttpContent? content)
     {
         var message = new HttpRequestMessage(HttpMethod.Parse(context.Request.Method), new Uri(url, RawUri))
         {
@@ -299,6 +256,7 @@ internal sealed partial class HttpForwarder
             VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
         };
         CopyRequestHeaders(context, message, content);
+        route.Entry.RequestHeaders?.Apply(message);
         RequestTelemetry.PropagateTrace(message);
         return message;
     }
@@ -532,7 +490,7 @@ internal sealed partial class HttpForwarder
                 return Task.CompletedTask;
 
             case ForwardOutcome.ClientBodyInvalid:
-                return WriteClientBodyProblemAsync(context, ex);
+                return BodyProblems.WriteClientFailureAsync(context, ex, _maxBodyBytes, _logger);
 
             case ForwardOutcome.CircuitOpen:
                 Log.CircuitOpen(_logger, service.Name, route.Template, context.TraceIdentifier);
@@ -552,18 +510,6 @@ internal sealed partial class HttpForwarder
         }
     }
 
-    private Task WriteClientBodyProblemAsync(HttpContext context, Exception ex)
-    {
-        Log.ClientBodyRejected(_logger, context.TraceIdentifier, ex.Message);
-        return ex is RequestBodyTooLargeException or Microsoft.AspNetCore.Http.BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge }
-            ? WriteTooLargeAsync(context)
-            : ProblemResponse.WriteAsync(context, StatusCodes.Status400BadRequest, "Bad request body", "The request body could not be read.");
-    }
-
-    private Task WriteTooLargeAsync(HttpContext context) =>
-        ProblemResponse.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, "Request body too large",
-            $"The request body is larger than the gateway's limit of {_maxBodyBytes} bytes.");
-
     private static partial class Log
     {
         [LoggerMessage(1001, LogLevel.Debug, "Forwarded {Method} {Route} to {Service} at {Instance}: {StatusCode} in {ElapsedMs:0.000} ms after {Retries} retries (request {RequestId})")]
@@ -580,9 +526,6 @@ internal sealed partial class HttpForwarder
 
         [LoggerMessage(1004, LogLevel.Warning, "{Service} failed mid-response on {Route}: {Error}; the client connection was aborted (request {RequestId})")]
         public static partial void ResponseAborted(ILogger logger, string service, string route, string requestId, string error);
-
-        [LoggerMessage(1005, LogLevel.Debug, "Client request body rejected (request {RequestId}): {Reason}")]
-        public static partial void ClientBodyRejected(ILogger logger, string requestId, string reason);
 
         [LoggerMessage(1006, LogLevel.Debug, "Circuit open for {Service}; {Route} answered 503 (request {RequestId})")]
         public static partial void CircuitOpen(ILogger logger, string service, string route, string requestId);

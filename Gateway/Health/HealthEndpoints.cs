@@ -23,11 +23,12 @@ internal static class HealthEndpoints
         Map(app, "/readyz", context => lifecycle.IsDraining
             ? WriteStatusAsync(context, StatusCodes.Status503ServiceUnavailable, "draining")
             : WriteStatusAsync(context, StatusCodes.Status200OK, "ready"));
-        Map(app, "/", static context => WriteJsonAsync(context, StatusCodes.Status200OK, static json =>
+        var routes = app.ServiceProvider.GetRequiredService<RouteTableProvider>();
+        Map(app, "/", context => WriteJsonAsync(context, StatusCodes.Status200OK, json =>
         {
             json.WriteString("service", ServiceName);
             json.WriteString("version", Version);
-            ProblemResponse.WriteEndpoints(json);
+            routes.Current.WriteEndpoints(json);
         }));
         return app;
     }

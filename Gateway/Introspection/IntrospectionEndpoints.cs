@@ -39,10 +39,11 @@ internal static class IntrospectionEndpoints
         var limits = sp.GetRequiredService<ReloadableOptions<RateLimitOptions>>();
         var breaker = sp.GetRequiredService<IOptions<CircuitBreakerOptions>>().Value;
         var scopes = sp.GetRequiredService<RouteScopes>();
+        var routes = sp.GetRequiredService<RouteTableProvider>();
 
         Map(app, Routes, context => HealthEndpoints.WriteJsonAsync(context, StatusCodes.Status200OK, json =>
         {
-            WriteRoutes(json, services, endpoints, scopes, forwarding, limits.Current, breaker);
+            WriteRoutes(json, routes, endpoints, scopes, forwarding, limits.Current, breaker);
             configuration.WriteReload(json);
         }))
             .RequireGatewayScope(RequiresScopeAttribute.Admin);
@@ -81,60 +82,49 @@ internal static class IntrospectionEndpoints
     internal static string Timestamp(DateTimeOffset time) =>
         time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
 
-    private static void WriteRoutes(Utf8JsonWriter json, UpstreamServices services, EndpointDataSource endpoints, RouteScopes scopes,
+    private static void WriteRoutes(Utf8JsonWriter json, RouteTableProvider provider, EndpointDataSource endpoints, RouteScopes scopes,
         ForwardingOptions forwarding, RateLimitOptions limits, CircuitBreakerOptions breaker)
     {
-        json.WriteStartArray("routes");
-        foreach (var route in GatewayRoutes.All)
+        var table = provider.Current;
+        json.WriteString("hash", table.Hash);
+        json.WriteString("loadedAt", Timestamp(table.LoadedAt));
+        if (provider.Rejected is { } rejected)
         {
-            var service = services[route.Service];
+            json.WriteStartObject("rejected");
+            json.WriteString("at", Timestamp(rejected.At));
+            json.WriteString("reason", rejected.Reason);
+            json.WriteEndObject();
+        }
+        else
+        {
+            json.WriteNull("rejected");
+        }
+
+        json.WriteStartArray("versions");
+        foreach (var version in ApiVersions.All)
+        {
+            var policy = table.Versions.FirstOrDefault(v => v.Name == version);
             json.WriteStartObject();
-            json.WriteString("template", route.Template);
-            WriteStrings(json, "methods", route.Methods);
-            json.WriteString("service", service.Name);
-            json.WriteStartArray("upstreams");
-            foreach (var instance in service.All)
+            json.WriteString("name", version);
+            json.WriteBoolean("deprecated", policy?.Deprecated ?? false);
+            if (policy?.Sunset is { } sunset)
             {
-                json.WriteStringValue(instance.BaseUrl);
+                json.WriteString("sunset", Timestamp(sunset));
             }
-
-            json.WriteEndArray();
-            json.WriteString("stripPrefix", route.StripPrefix);
-            json.WriteString("description", route.Description);
-            json.WriteStartObject("policies");
-            json.WriteString("auth", "required");
-            json.WriteStartObject("scopes"); // by method, the scopes in force that a client needs (none by default)
-            foreach (var method in route.Methods)
+            else
             {
-                if (scopes.ForRoute(route, method) is { Length: > 0 } required)
-                {
-                    WriteStrings(json, method, required.ToArray());
-                }
+                json.WriteNull("sunset");
             }
 
             json.WriteEndObject();
-            json.WriteStartArray("rateLimits");
-            if (limits.PerMinute > 0)
-            {
-                WriteLimit(json, "global", limits.PerMinute);
-            }
+        }
 
-            if (route.IsChat && limits.ChatPerMinute > 0)
-            {
-                WriteLimit(json, "chat", limits.ChatPerMinute);
-            }
+        json.WriteEndArray();
 
-            json.WriteEndArray();
-            json.WriteNumber("maxBodyBytes", forwarding.MaxRequestBodyBytes);
-            json.WriteBoolean("jsonObjectBody", route.RequiresJsonObject);
-            json.WriteNumber("upstreamTimeoutSeconds", forwarding.TimeoutSeconds);
-            json.WriteStartObject("circuitBreaker");
-            json.WriteBoolean("enabled", breaker.Enabled);
-            json.WriteNumber("failureThreshold", breaker.FailureThreshold);
-            json.WriteNumber("breakSeconds", breaker.BreakSeconds);
-            json.WriteEndObject();
-            json.WriteEndObject();
-            json.WriteEndObject();
+        json.WriteStartArray("routes");
+        foreach (var route in table.Routes)
+        {
+            WriteRoute(json, route, scopes, forwarding, limits, breaker);
         }
 
         json.WriteEndArray();
@@ -162,10 +152,156 @@ internal static class IntrospectionEndpoints
 
             json.WriteNumber("order", route.Order);
             json.WriteBoolean("proxied", route.Metadata.GetMetadata<GatewayRoute>() is not null);
+            if (route.Metadata.GetMetadata<GatewayRoute>() is { } proxied)
+            {
+                json.WriteString("route", proxied.Name);
+            }
             json.WriteEndObject();
         }
 
         json.WriteEndArray();
+    }
+
+    private static void WriteRoute(Utf8JsonWriter json, RouteEntry route, RouteScopes scopes, ForwardingOptions forwarding, RateLimitOptions limits, CircuitBreakerOptions breaker)
+    {
+        var service = route.Service;
+        json.WriteStartObject();
+        json.WriteString("name", route.Name);
+        json.WriteString("template", route.Path);
+        json.WriteString("source", route.Source switch { RouteSource.File => "file", RouteSource.Configuration => "configuration", _ => "built-in" });
+        WriteStrings(json, "methods", route.Methods);
+        json.WriteString("service", service.Name);
+        json.WriteString("serviceKey", route.ServiceName);
+        json.WriteStartArray("upstreams");
+        foreach (var instance in service.All)
+        {
+            json.WriteStringValue(instance.BaseUrl);
+        }
+
+        json.WriteEndArray();
+        json.WriteString("upstreamPath", route.UpstreamPath);
+        json.WriteString("description", route.Description);
+        json.WriteStartArray("endpoints");
+        foreach (var endpoint in route.Endpoints)
+        {
+            json.WriteStartObject();
+            json.WriteString("template", endpoint.Template);
+            if (endpoint.Version is { } version)
+            {
+                json.WriteString("version", version);
+            }
+            else
+            {
+                json.WriteNull("version");
+            }
+
+            WriteStrings(json, "steps", Routing.Pipeline.RoutePipeline.Names(endpoint.Pipeline));
+            json.WriteEndObject();
+        }
+
+        json.WriteEndArray();
+        json.WriteStartObject("policies");
+        json.WriteString("auth", route.Auth switch { RouteAuth.None => "none", RouteAuth.Scopes => "scopes", _ => "client" });
+        json.WriteStartObject("scopes"); // by method, the scopes in force that a client needs (none by default)
+        foreach (var method in route.Methods)
+        {
+            var required = new List<string>(route.Scopes);
+            foreach (var scope in scopes.ForRoute(route.Endpoints[0], method))
+            {
+                if (!required.Contains(scope))
+                {
+                    required.Add(scope);
+                }
+            }
+
+            if (required.Count > 0)
+            {
+                WriteStrings(json, method, required);
+            }
+        }
+
+        json.WriteEndObject();
+        json.WriteStartArray("rateLimits");
+        if (limits.PerMinute > 0)
+        {
+            WriteLimit(json, "global", limits.PerMinute);
+        }
+
+        if (route.RateLimitPolicy == "chat" && limits.ChatPerMinute > 0)
+        {
+            WriteLimit(json, "chat", limits.ChatPerMinute);
+        }
+
+        if (route.RateLimitPerMinute > 0)
+        {
+            WriteLimit(json, "route:" + route.Name, route.RateLimitPerMinute);
+        }
+
+        foreach (var configured in limits.Routes)
+        {
+            if (string.Equals(configured.Route, route.Path, StringComparison.OrdinalIgnoreCase) && configured.PerMinute > 0)
+            {
+                WriteLimit(json, configured.Methods.Length == 0 ? "route:" + route.Path : $"route:{route.Path}:{string.Join(',', configured.Methods).ToUpperInvariant()}", configured.PerMinute);
+            }
+        }
+
+        json.WriteEndArray();
+        json.WriteNumber("maxBodyBytes", forwarding.MaxRequestBodyBytes);
+        json.WriteBoolean("jsonObjectBody", route.Body != BodyHandling.Stream);
+        json.WriteString("body", BodyName(route.Body));
+        json.WriteNumber("upstreamTimeoutSeconds", route.Timeout.TotalSeconds);
+        json.WriteStartObject("circuitBreaker");
+        json.WriteBoolean("enabled", breaker.Enabled);
+        json.WriteNumber("failureThreshold", breaker.FailureThreshold);
+        json.WriteNumber("breakSeconds", breaker.BreakSeconds);
+        json.WriteEndObject();
+        json.WriteEndObject();
+
+        var definition = route.Definition;
+        json.WriteStartObject("transforms");
+        WritePairs(json, "requestHeadersSet", definition.RequestHeadersSet);
+        WritePairs(json, "requestHeadersAppend", definition.RequestHeadersAppend);
+        WriteStrings(json, "requestHeadersRemove", definition.RequestHeadersRemove);
+        WritePairs(json, "queryAdd", definition.QueryAdd);
+        WriteStrings(json, "queryRemove", definition.QueryRemove);
+        WritePairs(json, "responseHeadersSet", definition.ResponseHeadersSet);
+        WriteStrings(json, "responseHeadersRemove", definition.ResponseHeadersRemove);
+        json.WriteEndObject();
+
+        if (route.Canary is { } canary)
+        {
+            json.WriteStartObject("canary");
+            json.WriteString("service", canary.Service.Name);
+            json.WriteString("serviceKey", canary.ServiceName);
+            json.WriteNumber("percent", canary.Percent);
+            json.WriteString("header", canary.Header);
+            json.WriteString("headerValue", canary.HeaderValue);
+            json.WriteEndObject();
+        }
+        else
+        {
+            json.WriteNull("canary");
+        }
+
+        json.WriteEndObject();
+    }
+
+    private static string BodyName(BodyHandling body) => body switch
+    {
+        BodyHandling.JsonObject => "json-object",
+        BodyHandling.V2Chat => "v2-chat",
+        _ => "stream",
+    };
+
+    private static void WritePairs(Utf8JsonWriter json, string name, IReadOnlyList<KeyValuePair<string, string?>> pairs)
+    {
+        json.WriteStartObject(name);
+        foreach (var (key, value) in pairs)
+        {
+            json.WriteString(key, value);
+        }
+
+        json.WriteEndObject();
     }
 
     private static void WriteServices(Utf8JsonWriter json, UpstreamServices services, GatewayTelemetry telemetry, HealthReport? report)

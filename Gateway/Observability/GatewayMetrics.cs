@@ -95,7 +95,13 @@ internal sealed class GatewayMetrics
         _upstreamDuration.Record(seconds, new KeyValuePair<string, object?>("service", service), new KeyValuePair<string, object?>("outcome", outcome));
 
     /// <summary><paramref name="count"/> retries of one forwarded request.</summary>
-    public void UpstreamRetried(ServiceKind service, int count) => Interlocked.Add(ref _retries[(int)service], count);
+    public void UpstreamRetried(ServiceKind service, int count)
+    {
+        if ((uint)service < (uint)_retries.Length)
+        {
+            Interlocked.Add(ref _retries[(int)service], count);
+        }
+    }
 
     /// <summary>A request refused by a rate limit (called through <see cref="RequestTelemetry.RateLimited"/>).</summary>
     public void RateLimitRejected(string endpoint) => _rateLimited.Add(1, new KeyValuePair<string, object?>("endpoint", endpoint));
@@ -109,7 +115,7 @@ internal sealed class GatewayMetrics
         _streamDuration.Record(streamSeconds, tag);
     }
 
-    public long Retries(ServiceKind service) => Volatile.Read(ref _retries[(int)service]);
+    public long Retries(ServiceKind service) => (uint)service < (uint)_retries.Length ? Volatile.Read(ref _retries[(int)service]) : 0;
 
     public static string StatusLabel(int status) => (uint)status < (uint)StatusLabels.Length && StatusLabels[status] is { } label ? label : "other";
 

@@ -48,5 +48,11 @@ internal sealed class GatewayTelemetry
     public ILogger AccessLog { get; }
 
     /// <summary>The counters of <paramref name="instance"/> of <paramref name="service"/>.</summary>
-    public InstanceStats Of(ServiceKind service, UpstreamInstance instance) => _instances[(int)service][instance.Index];
+    public InstanceStats Of(ServiceKind service, UpstreamInstance instance) =>
+        (uint)service < (uint)_instances.Length && (uint)instance.Index < (uint)_instances[(int)service].Length
+            ? _instances[(int)service][instance.Index]
+            : Unlisted;
+
+    /// <summary>The counters of instances outside the built-in services' start-up lists (counted, never shown).</summary>
+    private static readonly InstanceStats Unlisted = new();
 }

@@ -5,9 +5,11 @@ using PyAirtable.Gateway.Routing;
 namespace PyAirtable.Gateway.RateLimiting;
 
 /// <summary>
-/// Per-client limits: a global policy over every proxied route, the chat policy on <c>POST /api/chat</c>, and the
-/// configured per-route policies, each N per minute. The policies that apply to each route and method are resolved at
-/// start-up and again when the limits reload, so a request costs one volatile read, one lookup and no allocation. With
+/// Per-client limits: a global policy over every proxied route, the chat policy on the routes that name it
+/// (<c>POST /api/chat</c> and its versions), each route's own <c>RateLimitPerMinute</c>, and the per-template policies
+/// of <c>Gateway:RateLimits:Routes</c>, each N per minute. The policies that apply to each endpoint and method are
+/// resolved at start-up and again when the limits or the route table reload, so a request costs one volatile read,
+/// one lookup and no allocation (a request still on a replaced table gets its policies resolved on the spot). With
 /// Redis configured and reachable the decision is shared by every replica (<see cref="RedisRateLimitStore"/>); otherwise, and whenever Redis cannot answer at once,
 /// it is taken in-process.
 /// </summary>
@@ -15,14 +17,26 @@ internal sealed class ClientRateLimiter : IDisposable
 {
     private readonly ClientAddress _addresses;
     private readonly RedisRateLimitStore? _shared;
+    private readonly RouteTableProvider _routes;
+    private readonly Lock _gate = new();
+    private RateLimitOptions _options;
     private volatile Policies _policies;
 
-    public ClientRateLimiter(ReloadableOptions<RateLimitOptions> options, ClientAddress addresses, RedisRateLimitStore shared)
+    public ClientRateLimiter(ReloadableOptions<RateLimitOptions> options, ClientAddress addresses, RedisRateLimitStore shared, RouteTableProvider routes)
     {
         _addresses = addresses;
         _shared = shared.Enabled ? shared : null;
-        _policies = new Policies(options.Current, null);
+        _routes = routes;
+        _options = options.Current;
+        _policies = new Policies(_options, null, routes.Current);
         options.Changed += Apply;
+        routes.Changed += table =>
+        {
+            lock (_gate)
+            {
+                Swap(new Policies(_options, _policies, table));
+            }
+        };
     }
 
     /// <summary>
@@ -32,8 +46,16 @@ internal sealed class ClientRateLimiter : IDisposable
     /// </summary>
     public void Apply(RateLimitOptions options)
     {
+        lock (_gate)
+        {
+            _options = options;
+            Swap(new Policies(options, _policies, _routes.Current));
+        }
+    }
+
+    private void Swap(Policies next)
+    {
         var old = _policies;
-        var next = new Policies(options, old);
         _policies = next;
         var retired = old.All.Except(next.All).ToList();
         if (retired.Count > 0)
@@ -140,7 +162,7 @@ internal sealed class ClientRateLimiter : IDisposable
     private RatePolicy[] PoliciesFor(GatewayRoute route, string method)
     {
         var current = _policies;
-        if (current.ByRoute.TryGetValue(route, out var entries))
+        if (current.ByRoute.TryGetValue(route, out var entries) || (entries = current.Resolve(route)) is not null)
         {
             foreach (var (entryMethod, policies) in entries)
             {
@@ -154,8 +176,8 @@ internal sealed class ClientRateLimiter : IDisposable
         return current.GlobalOnly;
     }
 
-    private static string PolicyName(GatewayRoute route, string[] methods) =>
-        methods.Length == 0 ? "route:" + route.Template : $"route:{route.Template}:{string.Join(',', methods).ToUpperInvariant()}";
+    private static string PolicyName(string template, string[] methods) =>
+        methods.Length == 0 ? "route:" + template : $"route:{template}:{string.Join(',', methods).ToUpperInvariant()}";
 
     private static bool AppliesTo(string[] methods, string method)
     {
@@ -183,50 +205,41 @@ internal sealed class ClientRateLimiter : IDisposable
         }
     }
 
-    /// <summary>The policies in force and the table of which apply to each route and method; replaced whole on reload.</summary>
+    /// <summary>The policies in force and the table of which apply to each endpoint and method; replaced whole on reload.</summary>
     private sealed class Policies
     {
+        private readonly List<(string Template, string[] Methods, RatePolicy Policy)> _byTemplate = [];
+        private readonly Dictionary<string, RatePolicy> _own = new(StringComparer.OrdinalIgnoreCase);
+        private readonly RatePolicy? _chat;
         private Policies? _previous;
 
-        public Policies(RateLimitOptions value, Policies? previous)
+        public Policies(RateLimitOptions value, Policies? previous, RouteTable table)
         {
             _previous = previous;
             var global = Add("global", value.PerMinute);
             GlobalOnly = global is null ? [] : [global];
-
-            var routePolicies = new List<(GatewayRoute Route, string[] Methods, RatePolicy Policy)>();
-            if (Add("chat", value.ChatPerMinute) is { } chat)
-            {
-                routePolicies.Add((GatewayRoutes.Chat, [HttpMethods.Post], chat));
-            }
+            _chat = Add("chat", value.ChatPerMinute);
 
             foreach (var configured in value.Routes)
             {
-                var route = RouteScopes.FindRoute(configured.Route);
-                if (route is not null && Add(PolicyName(route, configured.Methods), configured.PerMinute) is { } policy)
+                var route = BuiltInRoutes.FindByPath(configured.Route);
+                if (route is not null && Add(PolicyName(route.Path, configured.Methods), configured.PerMinute) is { } policy)
                 {
-                    routePolicies.Add((route, configured.Methods, policy));
+                    _byTemplate.Add((route.Path, configured.Methods, policy));
                 }
             }
 
-            foreach (var route in GatewayRoutes.All)
+            foreach (var entry in table.Routes)
             {
-                var entries = new (string, RatePolicy[])[route.Methods.Length];
-                for (var m = 0; m < route.Methods.Length; m++)
+                if (entry.RateLimitPerMinute > 0 && Add("route:" + entry.Name, entry.RateLimitPerMinute) is { } own)
                 {
-                    var policies = new List<RatePolicy>(GlobalOnly);
-                    foreach (var (policyRoute, methods, policy) in routePolicies)
-                    {
-                        if (policyRoute == route && AppliesTo(methods, route.Methods[m]))
-                        {
-                            policies.Add(policy);
-                        }
-                    }
-
-                    entries[m] = (route.Methods[m], [.. policies]);
+                    _own[entry.Name] = own;
                 }
+            }
 
-                ByRoute[route] = entries;
+            foreach (var route in table.Endpoints)
+            {
+                ByRoute[route] = Resolve(route);
             }
 
             _previous = null; // no chain of old tables kept alive
@@ -237,6 +250,38 @@ internal sealed class ClientRateLimiter : IDisposable
         public List<RatePolicy> All { get; } = [];
 
         public Dictionary<GatewayRoute, (string Method, RatePolicy[] Policies)[]> ByRoute { get; } = [];
+
+        /// <summary>The policies of each method of <paramref name="route"/>: global, the named one, the route's own, the per-template ones.</summary>
+        public (string Method, RatePolicy[] Policies)[] Resolve(GatewayRoute route)
+        {
+            var entry = route.Entry;
+            var entries = new (string, RatePolicy[])[route.Methods.Length];
+            for (var m = 0; m < route.Methods.Length; m++)
+            {
+                var policies = new List<RatePolicy>(GlobalOnly);
+                if (_chat is not null && entry.RateLimitPolicy == "chat")
+                {
+                    policies.Add(_chat);
+                }
+
+                if (_own.TryGetValue(entry.Name, out var own) && own.PerMinute == entry.RateLimitPerMinute)
+                {
+                    policies.Add(own);
+                }
+
+                foreach (var (template, methods, policy) in _byTemplate)
+                {
+                    if (string.Equals(template, entry.Path, StringComparison.OrdinalIgnoreCase) && AppliesTo(methods, route.Methods[m]))
+                    {
+                        policies.Add(policy);
+                    }
+                }
+
+                entries[m] = (route.Methods[m], [.. policies]);
+            }
+
+            return entries;
+        }
 
         private RatePolicy? Add(string name, int perMinute)
         {

@@ -1,4 +1,4 @@
-using PyAirtable.Gateway.Auth;
+using PyAirtable.Gateway.Routing;
 using PyAirtable.Gateway.Configuration;
 
 namespace PyAirtable.Gateway.RateLimiting;
@@ -22,18 +22,19 @@ internal sealed class RateLimitOptionsValidator : IValidateOptions<RateLimitOpti
         {
             var policy = options.Routes[i];
             var prefix = $"{nameof(options.Routes)}:{i}:";
-            var route = RouteScopes.FindRoute(policy.Route);
+            var route = BuiltInRoutes.FindByPath(policy.Route);
             if (route is null)
             {
                 errors.Add(prefix + nameof(policy.Route), policy.Route, "must be one of the proxied route templates");
             }
             else
             {
+                var methods = BuiltInRoutes.MethodsOf(route);
                 foreach (var method in policy.Methods)
                 {
-                    if (Array.FindIndex(route.Methods, m => string.Equals(m, method, StringComparison.OrdinalIgnoreCase)) < 0)
+                    if (Array.FindIndex(methods, m => string.Equals(m, method, StringComparison.OrdinalIgnoreCase)) < 0)
                     {
-                        errors.Add(prefix + nameof(policy.Methods), method, $"must be methods of {route.Template}: {string.Join(", ", route.Methods)}");
+                        errors.Add(prefix + nameof(policy.Methods), method, $"must be methods of {route.Path}: {string.Join(", ", methods)}");
                     }
                 }
             }

@@ -1,42 +1,50 @@
+using PyAirtable.Gateway.Routing.Pipeline;
+
 namespace PyAirtable.Gateway.Routing;
 
 /// <summary>
-/// One proxied route: the client-facing template, the service it goes to and how the upstream path
-/// is made (the raw client path with <see cref="StripPrefix"/> removed). Attached to its endpoint as metadata.
+/// One endpoint of a route: the route under one version prefix (<c>/api/chat</c>, <c>/api/v1/chat</c>,
+/// <c>/api/v2/chat</c>), with its pipeline of steps composed once, when the table was built. Attached to its endpoint
+/// as metadata, so a request in flight keeps the route it started with when the table is replaced.
 /// </summary>
 internal sealed class GatewayRoute
 {
-    public GatewayRoute(string name, string template, string[] methods, ServiceKind service, string stripPrefix, string description, bool requiresJsonObject = false, bool isChat = false)
+    public GatewayRoute(RouteEntry entry, string template, string? version, PathTemplate pathTemplate, BodyHandling body)
     {
-        Name = name;
+        Entry = entry;
         Template = template;
-        Methods = methods;
-        Service = service;
-        StripPrefix = stripPrefix;
-        Description = description;
-        RequiresJsonObject = requiresJsonObject;
-        IsChat = isChat;
+        Version = version;
+        PathTemplate = pathTemplate;
+        Body = body;
     }
 
-    /// <summary>Short name used in configuration keys (<c>chat</c>, <c>airtable</c>).</summary>
-    public string Name { get; }
+    public RouteEntry Entry { get; }
 
-    /// <summary>The route template; also the <c>endpoint</c> label of metrics.</summary>
+    /// <summary>The route's name (<c>chat</c>).</summary>
+    public string Name => Entry.Name;
+
+    /// <summary>This endpoint's template; also the <c>endpoint</c> label of metrics.</summary>
     public string Template { get; }
 
     /// <summary>Methods the route accepts (HEAD wherever GET is).</summary>
-    public string[] Methods { get; }
+    public string[] Methods => Entry.Methods;
 
-    public ServiceKind Service { get; }
+    /// <summary>The version (<c>v1</c>, <c>v2</c>) of a versioned route; null for a route outside <c>/api/</c>.</summary>
+    public string? Version { get; }
 
-    /// <summary>The leading part of the client path that is removed; the rest is appended to the service's base URL byte for byte.</summary>
-    public string StripPrefix { get; }
+    /// <summary>True for the explicit prefixes (<c>/api/v1/...</c>, <c>/api/v2/...</c>), false for <c>/api/...</c>.</summary>
+    public bool HasVersionPrefix => Version is not null && !ReferenceEquals(Template, Entry.Path);
 
-    public string Description { get; }
+    public PathTemplate PathTemplate { get; }
 
-    /// <summary>The body must be a JSON object with a JSON content type (chat, execute-tool).</summary>
-    public bool RequiresJsonObject { get; }
+    /// <summary>The deprecation of this endpoint's version, when configured.</summary>
+    public ApiVersionPolicy? VersionPolicy { get; init; }
 
-    /// <summary>Charged to the chat rate limit as well as the global one.</summary>
-    public bool IsChat { get; }
+    public BodyHandling Body { get; }
+
+    /// <summary>The service the route goes to (a canary split may choose another per request).</summary>
+    public UpstreamService Service => Entry.Service;
+
+    /// <summary>The first step of the route's pipeline; the last one is the forwarder.</summary>
+    public RouteStep Pipeline { get; internal set; } = null!;
 }

@@ -44,20 +44,4 @@ internal static class ProblemResponse
         context.Response.Headers[HeaderNames.RetryAfter] = seconds.ToString(CultureInfo.InvariantCulture);
         return WriteAsync(context, status, title, detail);
     }
-
-    /// <summary>The endpoint list, as the 404 body and <c>GET /</c> show it.</summary>
-    public static void WriteEndpoints(Utf8JsonWriter json)
-    {
-        json.WriteStartArray("endpoints");
-        foreach (var (method, path, description) in GatewayRoutes.Endpoints)
-        {
-            json.WriteStartObject();
-            json.WriteString("method", method);
-            json.WriteString("path", path);
-            json.WriteString("description", description);
-            json.WriteEndObject();
-        }
-
-        json.WriteEndArray();
-    }
 }

@@ -6,4 +6,7 @@ internal enum ServiceKind
     AirtableGateway,
     McpServer,
     LlmOrchestrator,
+
+    /// <summary>A service declared by name in the route table's configuration (<c>Gateway:Services:&lt;Name&gt;</c>).</summary>
+    Configured,
 }

@@ -5,16 +5,18 @@ using Microsoft.AspNetCore.Http.Features;
 namespace PyAirtable.Gateway.Routing;
 
 /// <summary>
-/// Builds the upstream URL by concatenating the configured base URL with the client's raw path suffix
-/// and raw query, byte for byte (never <c>new Uri(base, userPath)</c>, which lets <c>//host</c> change the authority).
+/// Builds the upstream URL from the configured base URL, the route's upstream path template with the client's
+/// captured values put in raw (byte for byte, never decoded), and the raw query, concatenated (never
+/// <c>new Uri(base, userPath)</c>, which lets <c>//host</c> change the authority).
 /// </summary>
 internal static class UpstreamPath
 {
     private static readonly SearchValues<char> NeedsScrutiny = SearchValues.Create(".%\\");
 
     /// <summary>
-    /// The upstream URL for this request, or null when the request target is not origin-form or its path
-    /// suffix holds a dot-segment (plain or percent-encoded) that could climb out of the service's prefix.
+    /// The upstream URL for this request, or null when the request target is not origin-form, does not have the
+    /// route's shape, or a captured value holds a dot-segment (plain or percent-encoded) that could climb out of the
+    /// service's prefix.
     /// </summary>
     public static string? TryBuild(HttpContext context, GatewayRoute route, string baseUrl)
     {
@@ -28,33 +30,50 @@ internal static class UpstreamPath
         var path = queryStart < 0 ? raw.AsSpan() : raw.AsSpan(0, queryStart);
         var query = queryStart < 0 ? default : raw.AsSpan(queryStart);
 
-        ReadOnlySpan<char> suffix;
-        string? reencoded = null;
-        if (path.StartsWith(route.StripPrefix, StringComparison.OrdinalIgnoreCase))
-        {
-            suffix = path[route.StripPrefix.Length..];
-        }
-        else
-        {
-            // The prefix itself was percent-encoded: fall back to the decoded path, encoded again.
-            var decoded = context.Request.Path.Value ?? "";
-            if (!decoded.StartsWith(route.StripPrefix, StringComparison.OrdinalIgnoreCase))
-            {
-                return null;
-            }
-
-            reencoded = new PathString(decoded[route.StripPrefix.Length..]).ToUriComponent();
-            suffix = reencoded;
-        }
-
-        if (suffix.ContainsAny(NeedsScrutiny) && HasDotSegment(suffix))
+        var template = route.PathTemplate;
+        Span<Range> captures = stackalloc Range[template.Parameters.Length]; // at most PathTemplate.MaxParameters
+        if (!template.TryCapture(path, captures, out var trailingSlash))
         {
             return null;
         }
 
-        return suffix.IsEmpty
-            ? string.Concat(baseUrl, "/", query)
-            : string.Concat(baseUrl, suffix, query);
+        foreach (var capture in captures)
+        {
+            var value = path[capture];
+            if (value.ContainsAny(NeedsScrutiny) && HasDotSegment(value))
+            {
+                return null;
+            }
+        }
+
+        var entry = route.Entry;
+        if (entry.Query is { } transform)
+        {
+            query = transform.Apply(query);
+        }
+
+        var upstream = entry.Upstream;
+        var slash = trailingSlash && !upstream.EndsWithSlash;
+        var length = baseUrl.Length + upstream.Length(path, captures) + (slash ? 1 : 0) + query.Length;
+        var rented = length > 256 ? ArrayPool<char>.Shared.Rent(length) : null;
+        var buffer = rented ?? stackalloc char[256];
+        baseUrl.CopyTo(buffer);
+        var written = baseUrl.Length;
+        written += upstream.Write(path, captures, buffer[written..]);
+        if (slash)
+        {
+            buffer[written++] = '/';
+        }
+
+        query.CopyTo(buffer[written..]);
+        written += query.Length;
+        var url = new string(buffer[..written]);
+        if (rented is not null)
+        {
+            ArrayPool<char>.Shared.Return(rented);
+        }
+
+        return url;
     }
 
     /// <summary>True when the raw request path (before Kestrel removed its dot-segments) holds a '.' or '..' segment.</summary>

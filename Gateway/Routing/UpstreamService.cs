@@ -16,8 +16,9 @@ internal sealed class UpstreamService
     private volatile ResiliencePipeline<HttpResponseMessage>? _attempts;
     private uint _turn;
 
-    public UpstreamService(ServiceKind kind, string name, string configuredUrl, string[] primaries, string[] backups, BalancingPolicy policy, HttpMessageInvoker invoker)
+    public UpstreamService(ServiceKind kind, string name, string configuredUrl, string[] primaries, string[] backups, BalancingPolicy policy, HttpMessageInvoker invoker, string? configuredBackupUrl = null)
     {
+        ConfiguredBackupUrl = configuredBackupUrl;
         Kind = kind;
         Name = name;
         _instances = UpstreamInstanceSet.Create(configuredUrl, primaries, backups);
@@ -32,6 +33,9 @@ internal sealed class UpstreamService
 
     /// <summary>The URL setting as given.</summary>
     public string ConfiguredUrl => _instances.ConfiguredUrl;
+
+    /// <summary>The backup URL setting as given, for a service declared in the route table (null for the built-in three).</summary>
+    public string? ConfiguredBackupUrl { get; }
 
     /// <summary>The instances in force; a reload replaces the set (<see cref="Replace"/>).</summary>
     public UpstreamInstanceSet Instances => _instances;

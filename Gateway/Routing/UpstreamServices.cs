@@ -25,6 +25,8 @@ internal sealed partial class UpstreamServices
     private readonly ForwardingOptions _forwarding;
     private readonly CircuitBreakerOptions _breaker;
     private readonly ILogger<UpstreamServices> _logger;
+    private readonly BalancingPolicy _policy;
+    private readonly IHttpMessageHandlerFactory _handlers;
     private readonly Lock _gate = new();
 
     public UpstreamServices(
@@ -40,6 +42,8 @@ internal sealed partial class UpstreamServices
         _forwarding = forwarding.Value;
         _breaker = breaker.Value;
         _logger = logger;
+        _policy = balancing.Value.Policy;
+        _handlers = handlers;
         var endpoints = Endpoints(services.Current);
         _services = new UpstreamService[endpoints.Length];
         for (var i = 0; i < endpoints.Length; i++)
@@ -56,6 +60,22 @@ internal sealed partial class UpstreamServices
     public IReadOnlyList<UpstreamService> All => _services;
 
     public UpstreamService this[ServiceKind kind] => _services[(int)kind];
+
+    /// <summary>
+    /// A service declared by name in the route table (<c>Gateway:Services:&lt;Name&gt;</c>), with the same breakers,
+    /// balancing and retries as the built-in ones; its URLs have been validated. The route table owns it.
+    /// </summary>
+    public UpstreamService CreateConfigured(string name, string url, string? backupUrl, string[] primaries, string[] backups)
+    {
+        var invoker = new HttpMessageInvoker(_handlers.CreateHandler(ForwardingClients.ForwarderClientName(ConfiguredClient)), disposeHandler: false);
+        var service = new UpstreamService(ServiceKind.Configured, name, url, primaries, backups, _policy, invoker, backupUrl);
+        AddBreakers(service.All);
+        SetAttempts(service);
+        return service;
+    }
+
+    /// <summary>The named HTTP client (one pooled handler) shared by the services declared in the route table.</summary>
+    public const string ConfiguredClient = "configured";
 
     /// <summary>Takes a reloaded (validated) service list: each service whose URLs changed gets its new instance set.</summary>
     public void Apply(ServicesOptions options)
