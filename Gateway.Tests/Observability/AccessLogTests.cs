@@ -40,7 +40,7 @@ public sealed class AccessLogTests : IDisposable
         Assert.Equal("POST", state.GetProperty("Method").GetString());
         Assert.Equal("/api/airtable/{**path}", state.GetProperty("Route").GetString());
         Assert.Equal(201, state.GetProperty("StatusCode").GetInt32());
-        Assert.Equal("default", state.GetProperty("ClientId").GetString());
+        Assert.Equal("key:default", state.GetProperty("ClientId").GetString());
         Assert.Equal("airtable-gateway", state.GetProperty("Service").GetString());
         Assert.Equal(upstream.Url, state.GetProperty("UpstreamInstance").GetString());
         Assert.Equal(12, state.GetProperty("BytesIn").GetInt64());
