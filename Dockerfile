@@ -6,8 +6,8 @@
 #   docker run --rm -p 8000:8000 --read-only --tmpfs /tmp -e API_KEY=... pyairtable/api-gateway:1.0.0
 #
 # The gateway is published as a native AOT executable: no JIT, so a pod limited to one CPU serves
-# at full speed from its first request, and about a third less memory than the JIT build (see the
-# Performance section of README.md). Native AOT compiles for the architecture it builds on, so a
+# at full speed from its first request, and it needs less memory than the JIT build (measured:
+# docs/performance.md). Native AOT compiles for the architecture it builds on, so a
 # multi-platform image (docker buildx --platform linux/amd64,linux/arm64) builds each platform on
 # its own (emulated) platform.
 
@@ -37,8 +37,9 @@ COPY Gateway/Gateway.csproj Gateway/
 RUN dotnet restore Gateway/Gateway.csproj --use-current-runtime
 
 # 2. Publish the native executable (PublishAot is set in Gateway.csproj). On amd64 it is compiled for
-#    x86-64-v3 (AVX2; every x86-64 server CPU since 2013-2015), 7-8 % less CPU per request than the
-#    x86-64-v2 baseline; for older hosts: --build-arg X64_INSTRUCTION_SET=x86-64-v2. Ignored on arm64.
+#    x86-64-v3 (AVX2; every x86-64 server CPU since 2013-2015), which uses less CPU per request than
+#    the x86-64-v2 baseline (docs/performance.md); for older hosts:
+#    --build-arg X64_INSTRUCTION_SET=x86-64-v2. Ignored on arm64.
 #    Gateway.csproj also gives the compiler the runtime pack's static PGO profile (StandardOptimizationData.mibc).
 ARG X64_INSTRUCTION_SET=x86-64-v3
 COPY Gateway/ Gateway/
@@ -61,24 +62,10 @@ ENV ASPNETCORE_HTTP_PORTS=8000 \
     ASPNETCORE_ENVIRONMENT=Production \
     DOTNET_EnableDiagnostics=0
 
-# GC settings (workstation, non-concurrent GC are compiled in from Gateway.csproj), from the load
-# harness: one heap and no background GC thread; a proxy that streams every body needs no server
-# GC's per-core heaps.
-#   GCgen0size 100000 (hexadecimal: 1 MiB): a small gen0 budget; without it the budget follows the
-#   CPU's cache size (tens of MiB on server CPUs) and the resident set grows by that much under load.
-#   The harness measured ~50 MiB resident instead of ~68 MiB at the same throughput. A gen0 pause
-#   grows with the budget and holds every request in flight: at 32 connections p99 was 1.05-1.26 ms
-#   with 1 MiB, 1.38-1.47 with 2 MiB and 1.72-1.87 with 8 MiB, same throughput. Native AOT reads
-#   GC settings as bare hexadecimal digits (no 0x prefix), names case-sensitive;
-#   GCGen0MaxBudget 100000 (1 MiB): the budget's ceiling too; GCgen0size is only its floor, and the
-#   first seconds under load started from the ceiling, committing ~60 MiB of gen0 regions before the
-#   GC shrank the budget (peak 77-108 MiB, 47 MiB with the ceiling, same throughput);
-#   GCHeapHardLimitPercent 4B (hexadecimal: 75 %) of the container memory limit;
-#   GCConserveMemory 5: compact the heap earlier instead of growing it.
-ENV DOTNET_GCgen0size=100000 \
-    DOTNET_GCGen0MaxBudget=100000 \
-    DOTNET_GCHeapHardLimitPercent=4B \
-    DOTNET_GCConserveMemory=5
+# The GC settings (workstation, non-concurrent GC, a 1 MiB gen0 budget, a heap limit of 75 % of the
+# container's memory limit, ConserveMemory 5) are compiled into the executable from Gateway.csproj, so
+# the gateway behaves the same in this image and run directly. A DOTNET_GC* variable set here would
+# override one (native AOT reads them as bare hexadecimal digits, names case-sensitive).
 
 WORKDIR /app
 # Owned by root and only readable by the app user: the process cannot modify its own code.

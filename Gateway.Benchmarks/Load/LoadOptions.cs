@@ -27,14 +27,16 @@ internal sealed record LoadOptions
           --instances N           upstream instances behind both proxies (1); the gateway balances over them, so does YARP
           --dead-instances N      also list N instances that refuse connections (0): an instance failure, as both proxies meet it
           --gateway-dll PATH      the gateway to run: Gateway.dll (next to this program by default) or a native AOT executable
-          --gen0size HEX          DOTNET_GCgen0size and DOTNET_GCGen0MaxBudget for every proxy (100000 = 1 MiB, the
-                                  gateway image's settings);
+          --gen0size HEX          DOTNET_GCgen0size and DOTNET_GCGen0MaxBudget for YARP and the floor (100000 = 1 MiB, the
+                                  budget compiled into the gateway, which runs with its own GC settings);
                                   'none' leaves the runtime's default (a gen0 budget sized from the CPU cache)
           --harness-gen0size HEX  DOTNET_GCgen0size and DOTNET_GCGen0MaxBudget for this harness itself (8000000 = 128 MiB):
                                   the load generator and the fast upstream share it, and each of its gen0 pauses holds
                                   the requests in flight to every target alike; set, the harness starts itself again
                                   with them; 'none' keeps the runtime's default
-          --proxy-log-level L     minimum log level of both proxies (Warning); 'default' keeps their own configuration
+          --proxy-log-level L     minimum log level of YARP and the floor (Warning); 'default' keeps their own configuration
+          --gateway-log-level L   minimum log level of the gateway ('default': as it ships, access log on; Warning: no
+                                  per-request line)
           --harness-scheduling M  inline or pool: how the load generator and the fast upstream (both in this process) run
                                   their socket work: on the socket event thread (inline), or handed to the thread pool
                                   (pool, this harness before 2026-11-27: slower, noisier, and the bottleneck at 32
@@ -82,12 +84,16 @@ internal sealed record LoadOptions
 
     public string GatewayDll { get; init; } = System.IO.Path.Combine(AppContext.BaseDirectory, "Gateway.dll");
 
+    /// <summary>Minimum log level of the baselines (YARP, the floor), or "default" for their own configuration.</summary>
     public string ProxyLogLevel { get; init; } = "Warning";
 
-    /// <summary>The gateway image's gen0 budget (Dockerfile: DOTNET_GCgen0size and DOTNET_GCGen0MaxBudget), 1 MiB: the harness's default.</summary>
+    /// <summary>Minimum log level of the gateway, or "default" (the harness's default) for its shipped configuration: access log on.</summary>
+    public string GatewayLogLevel { get; init; } = "default";
+
+    /// <summary>The gen0 budget compiled into the gateway (Gateway.csproj: System.GC.Gen0MaxBudget), 1 MiB, in hexadecimal: the baselines' default.</summary>
     public const string ImageGen0Size = "100000";
 
-    /// <summary>DOTNET_GCgen0size and DOTNET_GCGen0MaxBudget (hexadecimal bytes) for every proxy alike, or null for the runtime's defaults.</summary>
+    /// <summary>DOTNET_GCgen0size and DOTNET_GCGen0MaxBudget (hexadecimal bytes) for the baselines, or null for the runtime's defaults.</summary>
     public string? Gen0Size { get; init; } = ImageGen0Size;
 
     /// <summary>The harness's own gen0 budget (<see cref="HarnessGc"/>): 128 MiB, so it rarely collects under load.</summary>
@@ -149,6 +155,7 @@ internal sealed record LoadOptions
             OutputDirectory = o.String("out", System.IO.Path.Combine("artifacts", "load")),
             GatewayDll = System.IO.Path.GetFullPath(o.String("gateway-dll", System.IO.Path.Combine(AppContext.BaseDirectory, "Gateway.dll"))),
             ProxyLogLevel = o.String("proxy-log-level", "Warning"),
+            GatewayLogLevel = o.String("gateway-log-level", "default"),
             Gen0Size = ParseGen0Size("gen0size", o.String("gen0size", ImageGen0Size)!),
             HarnessGen0Size = ParseGen0Size("harness-gen0size", o.String("harness-gen0size", DefaultHarnessGen0Size)!),
             HarnessInline = harnessScheduling == "inline",

@@ -22,7 +22,7 @@ internal sealed class LoadReport(LoadOptions options, IReadOnlyList<TargetSummar
     {
         writer.WriteLine();
         writer.WriteLine($"Machine: {Machine}; pinning: {pinning}");
-        writer.WriteLine($"Request: {options.Method} {options.UpstreamPath} (proxies: /api/airtable{options.UpstreamPath}); {options.Rounds} round(s) x {options.DurationSeconds:0.##} s per target, warm-up {options.WarmupSeconds:0.##} s; proxies' gen0 budget (DOTNET_GCgen0size, DOTNET_GCGen0MaxBudget) {options.Gen0Size ?? "default"}; baselines' scheduling {(options.BaselineInline ? "inline" : "default")}; harness (load generator + upstream) scheduling {(options.HarnessInline ? "inline" : "pool")}, gen0 budget {options.HarnessGen0Size ?? "default"}");
+        writer.WriteLine($"Request: {options.Method} {options.UpstreamPath} (proxies: /api/airtable{options.UpstreamPath}); {options.Rounds} round(s) x {options.DurationSeconds:0.##} s per target, warm-up {options.WarmupSeconds:0.##} s; baselines' gen0 budget (DOTNET_GCgen0size, DOTNET_GCGen0MaxBudget) {options.Gen0Size ?? "default"}, gateway's compiled in; log level: gateway {options.GatewayLogLevel}, baselines {options.ProxyLogLevel}; baselines' scheduling {(options.BaselineInline ? "inline" : "default")}; harness (load generator + upstream) scheduling {(options.HarnessInline ? "inline" : "pool")}, gen0 budget {options.HarnessGen0Size ?? "default"}");
         var table = Cells();
         var widths = new int[Header.Length];
         foreach (var line in table)
@@ -83,7 +83,7 @@ internal sealed class LoadReport(LoadOptions options, IReadOnlyList<TargetSummar
         var md = new StringBuilder();
         md.AppendLine("# Gateway load results").AppendLine();
         md.AppendLine(CultureInfo.InvariantCulture, $"- Machine: {Machine}; pinning: {pinning}");
-        md.AppendLine(CultureInfo.InvariantCulture, $"- Request: `{options.Method} {options.UpstreamPath}` (proxies: `/api/airtable{options.UpstreamPath}`), {options.Rounds} round(s) x {options.DurationSeconds:0.##} s per target, warm-up {options.WarmupSeconds:0.##} s, proxies' gen0 budget (`DOTNET_GCgen0size`, `DOTNET_GCGen0MaxBudget`) {options.Gen0Size ?? "default"}, baselines' scheduling {(options.BaselineInline ? "inline" : "default")}, harness (load generator + upstream) scheduling {(options.HarnessInline ? "inline" : "pool")}, gen0 budget {options.HarnessGen0Size ?? "default"}, generated {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
+        md.AppendLine(CultureInfo.InvariantCulture, $"- Request: `{options.Method} {options.UpstreamPath}` (proxies: `/api/airtable{options.UpstreamPath}`), {options.Rounds} round(s) x {options.DurationSeconds:0.##} s per target, warm-up {options.WarmupSeconds:0.##} s, baselines' gen0 budget (`DOTNET_GCgen0size`, `DOTNET_GCGen0MaxBudget`) {options.Gen0Size ?? "default"}, gateway's compiled in, log level: gateway {options.GatewayLogLevel}, baselines {options.ProxyLogLevel}, baselines' scheduling {(options.BaselineInline ? "inline" : "default")}, harness (load generator + upstream) scheduling {(options.HarnessInline ? "inline" : "pool")}, gen0 budget {options.HarnessGen0Size ?? "default"}, generated {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
         md.AppendLine();
         var table = Cells();
         md.AppendLine("| " + string.Join(" | ", table[0]) + " |");

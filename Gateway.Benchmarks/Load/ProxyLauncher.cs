@@ -34,7 +34,8 @@ internal sealed class ProxyLauncher(LoadOptions options, IReadOnlyList<Uri> upst
             ["DOTNET_ENVIRONMENT"] = "Production",
             ["ASPNETCORE_ENVIRONMENT"] = "Production",
         };
-        AddLogLevels(environment);
+        // The gateway runs with the GC settings compiled into it; the log level as it ships unless told otherwise.
+        AddLogLevels(environment, options.GatewayLogLevel);
         return ProxyProcess.Start(
             "gateway", options.GatewayDll, ["--urls", string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{port}")], environment, port, cpu);
     }
@@ -61,7 +62,13 @@ internal sealed class ProxyLauncher(LoadOptions options, IReadOnlyList<Uri> upst
             ["DOTNET_ENVIRONMENT"] = "Production",
             ["ASPNETCORE_ENVIRONMENT"] = "Production",
         };
-        AddLogLevels(environment);
+        AddLogLevels(environment, options.ProxyLogLevel);
+        if (options.Gen0Size is { } gen0)
+        {
+            environment["DOTNET_GCgen0size"] = gen0;
+            environment["DOTNET_GCGen0MaxBudget"] = gen0;
+        }
+
         if (options.BaselineInline)
         {
             environment[HostingExtensions.InlineCompletionsVariable] = "1";
@@ -76,19 +83,10 @@ internal sealed class ProxyLauncher(LoadOptions options, IReadOnlyList<Uri> upst
             cpu);
     }
 
-    /// <summary>
-    /// Per-request logging off on both sides alike (categories the gateway may configure included); the same gen0
-    /// budget for every proxy, floor and ceiling (the image's two settings).
-    /// </summary>
-    private void AddLogLevels(Dictionary<string, string> environment)
+    /// <summary>A minimum log level for every category a proxy may configure, or nothing for "default" (its own configuration).</summary>
+    private static void AddLogLevels(Dictionary<string, string> environment, string level)
     {
-        if (options.Gen0Size is { } gen0)
-        {
-            environment["DOTNET_GCgen0size"] = gen0;
-            environment["DOTNET_GCGen0MaxBudget"] = gen0;
-        }
-
-        if (string.Equals(options.ProxyLogLevel, "default", StringComparison.OrdinalIgnoreCase))
+        if (string.Equals(level, "default", StringComparison.OrdinalIgnoreCase))
         {
             // Measure the shipped logging configuration as it is.
             return;
@@ -96,7 +94,7 @@ internal sealed class ProxyLauncher(LoadOptions options, IReadOnlyList<Uri> upst
 
         foreach (var category in new[] { "Default", "Microsoft", "Microsoft.AspNetCore", "Microsoft.Hosting.Lifetime", "System.Net.Http", "PyAirtable", "PyAirtable.Gateway", "PyAirtable.Gateway.Forwarding.HttpForwarder", "PyAirtable.Gateway.AccessLog", "Yarp" })
         {
-            environment[$"Logging__LogLevel__{category}"] = options.ProxyLogLevel;
+            environment[$"Logging__LogLevel__{category}"] = level;
         }
     }
 }

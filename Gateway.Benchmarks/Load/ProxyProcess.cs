@@ -12,6 +12,9 @@ namespace PyAirtable.Gateway.Benchmarks.Load;
 internal sealed class ProxyProcess : IDisposable
 {
     private const int OutputLinesKept = 40;
+
+    /// <summary>The last bytes of standard output kept for error messages.</summary>
+    private const int OutputTailBytes = 8 * 1024;
     private static readonly List<ProxyProcess> Live = [];
 
     /// <summary>Every port handed out in this run: a released port is free again, and the next bind to port 0 may return it.</summary>
@@ -19,6 +22,8 @@ internal sealed class ProxyProcess : IDisposable
 
     private readonly Process _process;
     private readonly Queue<string> _output = new();
+    private readonly byte[] _stdoutTail = new byte[OutputTailBytes];
+    private int _stdoutTailLength;
 
     static ProxyProcess()
     {
@@ -102,7 +107,6 @@ internal sealed class ProxyProcess : IDisposable
 
         var process = new Process { StartInfo = startInfo, EnableRaisingEvents = true };
         var proxy = new ProxyProcess(name, port, process);
-        process.OutputDataReceived += (_, e) => proxy.Keep(e.Data);
         process.ErrorDataReceived += (_, e) => proxy.Keep(e.Data);
         proxy.StartedTimestamp = Stopwatch.GetTimestamp();
         process.Start();
@@ -111,7 +115,9 @@ internal sealed class ProxyProcess : IDisposable
             Live.Add(proxy);
         }
 
-        process.BeginOutputReadLine();
+        // Standard output carries the gateway's access log, a line per request: read in large chunks, only its end kept,
+        // so the harness (on the load generator's core) spends next to nothing on it and the pipe never fills.
+        _ = proxy.DrainStandardOutputAsync(process.StandardOutput.BaseStream);
         process.BeginErrorReadLine();
         if (cpu is { } affinity)
         {
@@ -165,12 +171,49 @@ internal sealed class ProxyProcess : IDisposable
 
     public ProcessStats? ReadStats() => _process.HasExited ? null : ProcessStats.Read(_process.Id);
 
+    /// <summary>The last lines of standard output, then those of standard error.</summary>
     public string OutputTail()
     {
         lock (_output)
         {
-            return string.Join(Environment.NewLine, _output);
+            var stdout = System.Text.Encoding.UTF8.GetString(_stdoutTail, 0, _stdoutTailLength)
+                .Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            return string.Join(Environment.NewLine, stdout.TakeLast(OutputLinesKept).Concat(_output));
         }
+    }
+
+    private async Task DrainStandardOutputAsync(Stream stdout)
+    {
+        var buffer = new byte[64 * 1024];
+        try
+        {
+            int read;
+            while ((read = await stdout.ReadAsync(buffer)) > 0)
+            {
+                lock (_output)
+                {
+                    KeepTail(buffer.AsSpan(0, read));
+                }
+            }
+        }
+        catch (Exception exception) when (exception is IOException or ObjectDisposedException)
+        {
+        }
+    }
+
+    private void KeepTail(ReadOnlySpan<byte> data)
+    {
+        if (data.Length >= OutputTailBytes)
+        {
+            data[^OutputTailBytes..].CopyTo(_stdoutTail);
+            _stdoutTailLength = OutputTailBytes;
+            return;
+        }
+
+        var keep = Math.Min(_stdoutTailLength, OutputTailBytes - data.Length);
+        _stdoutTail.AsSpan(_stdoutTailLength - keep, keep).CopyTo(_stdoutTail);
+        data.CopyTo(_stdoutTail.AsSpan(keep));
+        _stdoutTailLength = keep + data.Length;
     }
 
     /// <summary>

@@ -21,6 +21,9 @@ public sealed class LoadOptionsTests
         Assert.Equal("/bench/json?size=1024", options.UpstreamPath);
         Assert.Equal("100000", options.Gen0Size);
         Assert.Equal("8000000", options.HarnessGen0Size);
+        // As shipped: the gateway with its own logging configuration (access log on), the baselines quiet.
+        Assert.Equal("default", options.GatewayLogLevel);
+        Assert.Equal("Warning", options.ProxyLogLevel);
         Assert.False(options.Pin);
         Assert.True(options.HarnessInline);
         Assert.False(options.BaselineInline);

@@ -28,6 +28,30 @@ public sealed class RuntimeSettingsTests
     }
 
     [Fact]
+    public void RuntimeConfig_GcSettingsCompiledIn()
+    {
+        // In the runtimeconfig for the JIT build; the native AOT build embeds the same properties (both runtimes read
+        // these public names, in decimal), so the executable needs no DOTNET_GC* variables inside or outside the image.
+        var properties = ConfigProperties();
+
+        Assert.False(properties.GetProperty("System.GC.Server").GetBoolean());
+        Assert.False(properties.GetProperty("System.GC.Concurrent").GetBoolean());
+        Assert.Equal(1024 * 1024, properties.GetProperty("System.GC.Gen0MaxBudget").GetInt32());
+        Assert.Equal(75, properties.GetProperty("System.GC.HeapHardLimitPercent").GetInt32());
+        Assert.Equal(5, properties.GetProperty("System.GC.ConserveMemory").GetInt32());
+    }
+
+    [Fact]
+    public void RuntimeConfig_Gen0Budget_IsTheOneTheLoadHarnessGivesTheBaselines()
+    {
+        // The harness runs YARP and the floor with the gateway's budget (hexadecimal, as the runtime reads variables).
+        var budget = ConfigProperties().GetProperty("System.GC.Gen0MaxBudget").GetInt64();
+
+        Assert.Equal(budget, Convert.ToInt64(PyAirtable.Gateway.Benchmarks.Load.LoadOptions.ImageGen0Size, 16));
+        Assert.Equal(PyAirtable.Gateway.Benchmarks.Load.LoadOptions.ImageGen0Size, PyAirtable.Gateway.Benchmarks.Load.LoadOptions.Parse([]).Gen0Size);
+    }
+
+    [Fact]
     public void RuntimeConfig_NoNativeAotSwitchesInJitBuild()
     {
         // PublishAot applies only with a runtime identifier; its switches would make DI and middleware reflect per request.

@@ -12,19 +12,23 @@ internal sealed class GatewayTelemetry
     /// <summary>The <see cref="ActivitySource"/> of the gateway's spans (one per forwarded request).</summary>
     public const string ActivitySourceName = "PyAirtable.Gateway";
 
-    /// <summary>The logging category of the access log: one line per request at Information; set it to Warning to silence it.</summary>
+    /// <summary>
+    /// The logging category whose level switches the access log: one line per request at Information; Warning (or None)
+    /// silences it. The lines themselves go through <see cref="AccessLogWriter"/>, not through the logging providers.
+    /// </summary>
     public const string AccessLogCategory = "PyAirtable.Gateway.AccessLog";
 
     public static readonly ActivitySource Source = new(ActivitySourceName, typeof(GatewayTelemetry).Assembly.GetName().Version?.ToString());
 
     private readonly InstanceStats[][] _instances;
 
-    public GatewayTelemetry(GatewayMetrics metrics, TrafficStats stats, UpstreamServices services, IOptions<ObservabilityOptions> options, ILoggerFactory loggers)
+    public GatewayTelemetry(GatewayMetrics metrics, TrafficStats stats, UpstreamServices services, IOptions<ObservabilityOptions> options, ILoggerFactory loggers, AccessLogWriter accessLogWriter)
     {
         Metrics = metrics;
         Stats = options.Value.Dashboard ? stats : null;
         ServerTiming = options.Value.ServerTiming;
         AccessLog = loggers.CreateLogger(AccessLogCategory);
+        AccessLogWriter = accessLogWriter;
         _instances = new InstanceStats[services.All.Count][];
         foreach (var service in services.All)
         {
@@ -45,7 +49,10 @@ internal sealed class GatewayTelemetry
 
     public bool ServerTiming { get; }
 
+    /// <summary>The access log's category: its level at Information means the log is on.</summary>
     public ILogger AccessLog { get; }
+
+    public AccessLogWriter AccessLogWriter { get; }
 
     /// <summary>The counters of <paramref name="instance"/> of <paramref name="service"/>.</summary>
     public InstanceStats Of(ServiceKind service, UpstreamInstance instance) =>

@@ -33,6 +33,8 @@ internal static class ObservabilityExtensions
         services.AddSingleton<GatewayMetrics>();
         services.AddSingleton<TrafficStats>();
         services.AddSingleton<GatewayTelemetry>();
+        services.AddSingleton<AccessLogWriter>();
+        services.AddHostedService(static provider => provider.GetRequiredService<AccessLogWriter>());
         services.AddSingleton<EffectiveConfiguration>();
 
         var otlp = configuration[OtlpEndpointVariable];

@@ -31,6 +31,25 @@ internal sealed class ObservabilityOptions
 
     /// <summary>Request/response header and body logging; off by default.</summary>
     public BodyLoggingOptions BodyLogging { get; set; } = new();
+
+    /// <summary>Where the access log goes and how much of it may wait to be written.</summary>
+    public AccessLogOptions AccessLog { get; set; } = new();
+}
+
+/// <summary>
+/// The access log's sink and buffer (<see cref="AccessLogWriter"/>). It is switched on and off by the level of the logging
+/// category <c>PyAirtable.Gateway.AccessLog</c> (Information: on; Warning or None: off).
+/// </summary>
+internal sealed class AccessLogOptions
+{
+    /// <summary>A file the lines are appended to; empty: standard output.</summary>
+    public string? Path { get; set; }
+
+    /// <summary>Kibibytes of lines that may wait for the sink; lines beyond are dropped and counted, never waited for.</summary>
+    public int BufferKilobytes { get; set; } = 1024;
+
+    /// <summary>Longest time a line waits before it is written when traffic is too light to fill a 64 KiB block sooner.</summary>
+    public int FlushIntervalMilliseconds { get; set; } = 1000;
 }
 
 /// <summary>Header and body logging through ASP.NET Core's HTTP logging, with credentials always redacted.</summary>

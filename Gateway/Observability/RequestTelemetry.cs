@@ -198,8 +198,8 @@ internal sealed class RequestTelemetry
         }
     }
 
-    /// <summary>Milliseconds the upstream took to answer with headers (0 when it was not called).</summary>
-    public double UpstreamMilliseconds => UpstreamElapsed.TotalMilliseconds;
+    /// <summary>Microseconds the upstream took to answer with headers (0 when it was not called).</summary>
+    public long UpstreamMicroseconds => Microseconds(UpstreamElapsed);
 
     private TimeSpan UpstreamElapsed =>
         UpstreamStarted == 0 || UpstreamEnded == 0 ? TimeSpan.Zero : Stopwatch.GetElapsedTime(UpstreamStarted, UpstreamEnded);
@@ -256,7 +256,7 @@ internal sealed class RequestTelemetry
     }
 
     /// <summary>A duration in whole microseconds, rounded to the nearest.</summary>
-    private static long Microseconds(TimeSpan elapsed) => (elapsed.Ticks + (TimeSpan.TicksPerMicrosecond / 2)) / TimeSpan.TicksPerMicrosecond;
+    internal static long Microseconds(TimeSpan elapsed) => (elapsed.Ticks + (TimeSpan.TicksPerMicrosecond / 2)) / TimeSpan.TicksPerMicrosecond;
 
     /// <summary>
     /// <paramref name="microseconds"/> (not negative) as milliseconds with three decimals, "12.345": integer arithmetic, as

@@ -10,7 +10,7 @@ namespace PyAirtable.Gateway.Observability;
 /// the forwarder fills in. Being where every request starts and ends, it also keeps the count of requests in flight that
 /// the <see cref="IdleHandoff"/> decides by.
 /// </summary>
-internal sealed partial class RequestTelemetryMiddleware
+internal sealed class RequestTelemetryMiddleware
 {
     /// <summary>The <c>endpoint</c> label of requests that matched no route.</summary>
     public const string Unmatched = "unmatched";
@@ -108,44 +108,22 @@ internal sealed partial class RequestTelemetryMiddleware
 
         _telemetry.Stats?.Record(endpoint, status, elapsed.TotalMilliseconds, telemetry.IsRateLimited);
 
-        var log = _telemetry.AccessLog;
-        if (log.IsEnabled(LogLevel.Information))
+        if (_telemetry.AccessLog.IsEnabled(LogLevel.Information))
         {
             var request = context.Request;
-            Log.Access(
-                log,
+            _telemetry.AccessLogWriter.Write(new AccessLogEntry(
                 context.TraceIdentifier,
                 request.Method,
                 endpoint,
                 status,
-                elapsed.TotalMilliseconds,
+                RequestTelemetry.Microseconds(elapsed),
                 context.Features.Get<ClientIdentity>()?.ClientId ?? "-",
                 service?.Name ?? "-",
                 telemetry.Instance?.BaseUrl ?? "-",
+                telemetry.UpstreamMicroseconds,
                 request.ContentLength ?? 0,
                 telemetry.Service is null ? context.Response.ContentLength ?? 0 : telemetry.ResponseBytes,
-                telemetry.UpstreamMilliseconds,
-                telemetry.Retries);
+                telemetry.Retries));
         }
-    }
-
-    private static partial class Log
-    {
-        [LoggerMessage(5001, LogLevel.Information,
-            "{Method} {Route} {StatusCode} in {DurationMs:0.000} ms; client {ClientId}, service {Service} at {UpstreamInstance} ({UpstreamMs:0.000} ms), {BytesIn} bytes in, {BytesOut} bytes out, {RetryCount} retries (request {RequestId})")]
-        public static partial void Access(
-            ILogger logger,
-            string requestId,
-            string method,
-            string route,
-            int statusCode,
-            double durationMs,
-            string clientId,
-            string service,
-            string upstreamInstance,
-            long bytesIn,
-            long bytesOut,
-            double upstreamMs,
-            int retryCount);
     }
 }
