@@ -64,12 +64,15 @@ internal sealed class PathTemplate
             switch (parts[0])
             {
                 case RoutePatternParameterPart parameter:
-                    segments[i] = new Segment(parameter.IsCatchAll ? SegmentKind.CatchAll : SegmentKind.Parameter, names.Count, parameter.IsOptional);
+                    segments[i] = new Segment(parameter.IsCatchAll ? SegmentKind.CatchAll : SegmentKind.Parameter, names.Count, parameter.IsOptional, null);
                     names.Add(parameter.Name);
                     break;
-                default:
-                    segments[i] = new Segment(SegmentKind.Literal, -1, false);
+                case RoutePatternLiteralPart literal:
+                    segments[i] = new Segment(SegmentKind.Literal, -1, false, literal.Content);
                     break;
+                default:
+                    problem = $"has a segment that is neither text nor a parameter ('{template}')";
+                    return null;
             }
         }
 
@@ -85,7 +88,8 @@ internal sealed class PathTemplate
 
     /// <summary>
     /// Finds each parameter's raw text in <paramref name="path"/> (the raw request path, without query). False when
-    /// the path does not have the template's shape. <paramref name="trailingSlash"/> is set when the path ends with a
+    /// the path does not have the template's shape (a literal segment is compared ignoring case, percent-decoded when
+    /// the client encoded it). <paramref name="trailingSlash"/> is set when the path ends with a
     /// '/' beyond the template's last segment (kept on the upstream path).
     /// </summary>
     public bool TryCapture(ReadOnlySpan<char> path, Span<Range> captures, out bool trailingSlash)
@@ -124,6 +128,10 @@ internal sealed class PathTemplate
             {
                 captures[segment.Capture] = new Range(position, end);
             }
+            else if (!IsLiteral(path[position..end], segment.Literal!))
+            {
+                return false;
+            }
 
             position = end;
         }
@@ -138,6 +146,10 @@ internal sealed class PathTemplate
         return trailingSlash;
     }
 
+    private static bool IsLiteral(ReadOnlySpan<char> raw, string literal) =>
+        raw.Equals(literal, StringComparison.OrdinalIgnoreCase)
+        || (raw.Contains('%') && Uri.UnescapeDataString(raw.ToString()).Equals(literal, StringComparison.OrdinalIgnoreCase));
+
     private enum SegmentKind : byte
     {
         Literal,
@@ -145,5 +157,5 @@ internal sealed class PathTemplate
         CatchAll,
     }
 
-    private readonly record struct Segment(SegmentKind Kind, int Capture, bool Optional);
+    private readonly record struct Segment(SegmentKind Kind, int Capture, bool Optional, string? Literal);
 }
