@@ -39,6 +39,7 @@ public partial class Program
         app.MapGatewayProbes();
         app.MapGatewayMetrics();
         app.MapGatewayIntrospection();
+        app.MapGatewayCache();
         app.MapGatewayDashboard();
         app.MapGatewayRoutes();
         app.MapGatewayFallbacks();
