@@ -206,6 +206,23 @@ public sealed class ResponseCacheTests : IAsyncLifetime
     }
 
     [Theory]
+    [InlineData("/api/airtable/bases/app1/t", "/api/v2/airtable/bases/app1/t")]
+    [InlineData("/api/v2/airtable/bases/app1/t", "/api/airtable/bases/app1/t")]
+    [InlineData("/api/v1/airtable/bases/app1/t", "/api/v2/airtable/bases/app1/t")]
+    public async Task Unsafe_OneVersion_InvalidatesEveryVersion(string written, string read)
+    {
+        _f.Answer("{}", ("Cache-Control", "max-age=60"));
+        (await _f.GetAsync(read)).Dispose();
+        _f.Upstream.Handler = FakeUpstream.Respond(200, "{}");
+        (await _f.SendAsync(HttpMethod.Put, written)).Dispose();
+        _f.Answer("{}", ("Cache-Control", "max-age=60"));
+
+        using var after = await _f.GetAsync(read);
+
+        Assert.Equal("PyAirtableGateway; fwd=uri-miss; stored", CacheFixture.Status(after));
+    }
+
+    [Theory]
     [InlineData("Location")]
     [InlineData("Content-Location")]
     public async Task Unsafe_LocationOnSameOrigin_InvalidatesThatUrl(string header)

@@ -202,7 +202,7 @@ internal sealed partial class CacheStep : RouteStep
         }
 
         // RFC 9111 §4.4: the target URI, and Location and Content-Location when they are on the same origin.
-        var removed = _cache.Invalidate(context.Request.Path.Value ?? "/");
+        var removed = Invalidate(context.Request.Path.Value ?? "/");
         var headers = context.Response.Headers;
         removed += InvalidateReference(context.Request, headers.Location);
         removed += InvalidateReference(context.Request, headers.ContentLocation);
@@ -240,7 +240,33 @@ internal sealed partial class CacheStep : RouteStep
             path = end < 0 ? text : text[..end];
         }
 
-        return _cache.Invalidate(PathString.FromUriComponent(path).Value ?? "/");
+        return Invalidate(PathString.FromUriComponent(path).Value ?? "/");
+    }
+
+    /// <summary>Removes the entries of <paramref name="path"/> and, on a versioned route, of the same path under every version prefix (a write through v1 must not leave v2 reads stale).</summary>
+    private int Invalidate(string path)
+    {
+        var removed = _cache.Invalidate(path);
+        if (_route.Version is null || !path.StartsWith("/api/", StringComparison.OrdinalIgnoreCase))
+        {
+            return removed;
+        }
+
+        var rest = path.AsSpan(4); // "/tools", "/v2/tools"
+        var next = rest.Length > 1 ? rest[1..].IndexOf('/') : -1;
+        var segment = next < 0 ? rest[1..] : rest.Slice(1, next);
+        if (ApiVersions.Find(segment.ToString()) is not null)
+        {
+            rest = next < 0 ? [] : rest[(next + 1)..];
+        }
+
+        removed += _cache.Invalidate(string.Concat("/api", rest));
+        foreach (var version in ApiVersions.All)
+        {
+            removed += _cache.Invalidate(string.Concat("/api/", version, rest));
+        }
+
+        return removed;
     }
 
     /// <summary>Answers from <paramref name="entry"/>: its status, headers and body, with <c>Age</c>; 304 to a matching conditional request.</summary>
