@@ -32,7 +32,7 @@ internal static class RouteEndpoints
     /// </summary>
     public static IEndpointRouteBuilder MapGatewayFallbacks(this IEndpointRouteBuilder app)
     {
-        foreach (var (_, template, _) in GatewayEndpoints.Own)
+        foreach (var template in (string[])["/api/health", "/", "/livez", "/readyz", "/metrics"])
         {
             var allow = string.Join(", ", GatewayMethods.Get);
             app.Map(template, context => RouteEndpointSource.MethodNotAllowedAsync(context, allow))
