@@ -1,4 +1,5 @@
 using PyAirtable.Gateway.Auth;
+using PyAirtable.Gateway.Caching;
 using PyAirtable.Gateway.Configuration;
 using PyAirtable.Gateway.Cors;
 using PyAirtable.Gateway.Dashboard;
@@ -22,6 +23,7 @@ public partial class Program
         builder.AddGatewayHosting();
         builder.Services.AddGatewayForwarding();
         builder.Services.AddGatewayRouting();
+        builder.Services.AddGatewayCaching();
         builder.Services.AddGatewayAuth();
         builder.Services.AddGatewayRateLimiting();
         builder.Services.AddGatewayCors();
@@ -37,6 +39,7 @@ public partial class Program
         app.MapGatewayProbes();
         app.MapGatewayMetrics();
         app.MapGatewayIntrospection();
+        app.MapGatewayCache();
         app.MapGatewayDashboard();
         app.MapGatewayRoutes();
         app.MapGatewayFallbacks();

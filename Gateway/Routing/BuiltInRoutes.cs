@@ -25,6 +25,7 @@ internal static class BuiltInRoutes
             "Methods": [ "GET" ],
             "Service": "LlmOrchestrator",
             "UpstreamPath": "/tools",
+            "Cache": { "Enabled": true },
             "Description": "List the orchestrator's tools"
           },
           "execute-tool": {
@@ -54,6 +55,7 @@ internal static class BuiltInRoutes
             "Methods": [ "GET", "POST", "PUT", "PATCH", "DELETE" ],
             "Service": "AirtableGateway",
             "UpstreamPath": "/{**path}",
+            "Cache": { "Enabled": true },
             "Description": "Airtable Gateway, same method and path"
           }
         }

@@ -29,7 +29,7 @@ internal static class RouteConfigReader
     private static readonly FrozenSet<string> RouteFields = FrozenSet.Create(
         StringComparer.OrdinalIgnoreCase,
         "Path", "Methods", "Service", "UpstreamPath", "Auth", "Scopes", "RateLimitPolicy", "RateLimitPerMinute", "TimeoutSeconds",
-        "Body", "Versions", "RequestHeaders", "Query", "ResponseHeaders", "Canary", "Description", "Enabled");
+        "Body", "Versions", "RequestHeaders", "Query", "ResponseHeaders", "Canary", "Cache", "Description", "Enabled");
 
     /// <summary>Every route: the built-in ones in their order, then the configured ones.</summary>
     public static List<RouteDefinition> ReadRoutes(IConfiguration configuration, List<string> errors, string? configFile)
@@ -73,6 +73,7 @@ internal static class RouteConfigReader
             }
 
             var canary = Field("Canary");
+            var cache = Field("Cache");
             routes.Add(new RouteDefinition
             {
                 Name = name,
@@ -95,6 +96,9 @@ internal static class RouteConfigReader
                 ResponseHeadersSet = Pairs(Field("ResponseHeaders").GetSection("Set")),
                 ResponseHeadersRemove = List(Field("ResponseHeaders").GetSection("Remove")),
                 Canary = canary.Exists() ? new CanaryDefinition(canary["Service"], canary["Percent"], canary["Header"], canary["HeaderValue"]) : null,
+                Cache = cache.Exists()
+                    ? new Caching.CacheDefinition(cache["Enabled"] ?? cache.Value, cache["MaxTtlSeconds"], cache["DefaultTtlSeconds"], cache["MaxObjectBytes"], List(cache.GetSection("KeyHeaders")))
+                    : null,
                 Description = Field("Description").Value,
                 Enabled = Field("Enabled").Value,
                 Source = SourceOf(configuration, name, configFile),
@@ -103,6 +107,10 @@ internal static class RouteConfigReader
             CheckSubFields(Field("Query"), $"{key}:Query", ["Add", "Remove"], errors);
             CheckSubFields(Field("ResponseHeaders"), $"{key}:ResponseHeaders", ["Set", "Remove"], errors);
             CheckSubFields(canary, $"{key}:Canary", ["Service", "Percent", "Header", "HeaderValue"], errors);
+            if (cache.GetChildren().Any())
+            {
+                CheckSubFields(cache, $"{key}:Cache", Caching.RouteCacheSettings.Fields, errors);
+            }
         }
 
         return routes;

@@ -58,6 +58,9 @@ internal sealed class RouteDefinition
     /// <summary>Traffic splitting to another service, when configured.</summary>
     public CanaryDefinition? Canary { get; init; }
 
+    /// <summary>The response cache of the route (<c>Cache</c>), when configured.</summary>
+    public Caching.CacheDefinition? Cache { get; init; }
+
     public string? Description { get; init; }
 
     /// <summary><c>false</c> removes the route (a built-in one included).</summary>

@@ -57,6 +57,9 @@ internal sealed class RouteEntry
 
     public CanarySplit? Canary { get; init; }
 
+    /// <summary>The route's response cache settings; null when its cache is off.</summary>
+    public Caching.RouteCacheSettings? Cache { get; init; }
+
     public required string Description { get; init; }
 
     public RouteSource Source => Definition.Source;

@@ -190,6 +190,12 @@ internal sealed class RouteTableBuilder
         var responseHeaders = ResponseHeaders(definition, key, errors);
         var query = Query(definition, key, errors);
         var canary = Canary(definition.Canary, services, key, errors);
+        var cache = Caching.RouteCacheSettings.TryCreate(definition.Cache, key, errors);
+        if (cache is not null && Array.IndexOf(methods, HttpMethods.Get) < 0)
+        {
+            errors.Add($"{key}:Cache is on but the route has no GET method; only GET and HEAD responses are cached.");
+        }
+
         if (errors.Count > count)
         {
             return null;
@@ -214,6 +220,7 @@ internal sealed class RouteTableBuilder
             ResponseHeaders = responseHeaders,
             Query = query,
             Canary = canary,
+            Cache = cache,
             Description = definition.Description ?? "",
             LoadedAt = now,
         };
