@@ -2,6 +2,7 @@ using PyAirtable.Gateway.Auth;
 using PyAirtable.Gateway.Configuration;
 using PyAirtable.Gateway.Cors;
 using PyAirtable.Gateway.Dashboard;
+using PyAirtable.Gateway.Documentation;
 using PyAirtable.Gateway.Forwarding;
 using PyAirtable.Gateway.Health;
 using PyAirtable.Gateway.Introspection;
@@ -25,6 +26,7 @@ public partial class Program
         builder.Services.AddGatewayRateLimiting();
         builder.Services.AddGatewayCors();
         builder.Services.AddGatewayHealth();
+        builder.Services.AddGatewayDocumentation();
         builder.AddGatewayObservability();
 
         var app = builder.Build();
@@ -37,6 +39,7 @@ public partial class Program
         app.MapGatewayMetrics();
         app.MapGatewayIntrospection();
         app.MapGatewayDashboard();
+        app.MapGatewayDocumentation();
         app.MapGatewayRoutes();
         app.MapGatewayFallbacks();
         return app;
