@@ -71,8 +71,10 @@ internal static class ServiceDocumentFetcher
 
             return result.Document is { Paths: not null } document ? (document, null) : (null, "not an OpenAPI document");
         }
-        catch (Exception e) when (e is FormatException or InvalidOperationException or ArgumentException or OpenApiException or System.Text.Json.JsonException)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
+            // Whatever a service sends is untrusted input: the reader throws assorted types for it (JSON and YAML
+            // syntax, an unsupported or missing version, wrong node types), all meaning "not a usable document".
             return (null, "not a valid OpenAPI document: " + e.GetType().Name);
         }
     }

@@ -42,5 +42,7 @@ internal static class GatewayRoutes
         ("GET", "/livez", "Process liveness"),
         ("GET", "/readyz", "Readiness (503 while draining)"),
         ("GET", "/metrics", "Prometheus metrics"),
+        ("GET", "/docs", "Interactive API documentation"),
+        ("GET", "/openapi.json", "OpenAPI 3.1 document of API v1 (/openapi/v2.json: API v2)"),
     ];
 }
