@@ -35,7 +35,10 @@ internal static class DocumentationEndpoints
                 .DisableDefaultFonts()
                 .DisableTelemetry()
                 .DisableAgent()
-                .HideClientButton())
+                .HideDeveloperTools()
+                .HideClientButton()
+                .ExpandAllTags()
+                .AddPreferredSecuritySchemes(DocumentMerger.ApiKeyScheme))
             .WithMetadata(new MetricsLabel(DocsPath));
         return app;
     }
