@@ -23,7 +23,7 @@ public sealed class DocsBrowserTests
         await airtable.StartAsync().WithTimeout();
         await llm.StartAsync().WithTimeout();
         await using var gateway = await GatewayHost.StartAtAsync(
-            EmulatedServiceHost.BoundAddress(airtable).ToString().TrimEnd('/'), EmulatedServiceHost.BoundAddress(llm).ToString().TrimEnd('/'), null);
+            EmulatedServiceHost.BoundAddress(airtable).ToString().TrimEnd('/'), EmulatedServiceHost.BoundAddress(llm).ToString().TrimEnd('/'), null, DocumentationEndpointTests.Enabled());
         await gateway.App.Services.GetRequiredService<ApiDocumentation>().RefreshAsync(CancellationToken.None).WithTimeout();
 
         using var playwright = await Playwright.CreateAsync();

@@ -15,6 +15,18 @@ namespace PyAirtable.Gateway.Tests.Documentation;
 /// </summary>
 public sealed class DocumentationEndpointTests
 {
+    /// <summary>Settings that switch the documentation on (the test host switches it off), plus <paramref name="more"/>.</summary>
+    internal static Dictionary<string, string?> Enabled(params (string Key, string Value)[] more)
+    {
+        var settings = new Dictionary<string, string?> { ["Gateway:Documentation:Enabled"] = "true" };
+        foreach (var (key, value) in more)
+        {
+            settings[key] = value;
+        }
+
+        return settings;
+    }
+
     private static async Task<ApiDocumentation> RefreshAsync(GatewayHost gateway)
     {
         var documentation = gateway.App.Services.GetRequiredService<ApiDocumentation>();
@@ -36,7 +48,7 @@ public sealed class DocumentationEndpointTests
     {
         await using var airtable = await FakeUpstream.StartAsync(ServiceDocuments.Serving(ServiceDocuments.Airtable30));
         await using var llm = await FakeUpstream.StartAsync(ServiceDocuments.Serving(ServiceDocuments.Orchestrator31));
-        await using var gateway = await GatewayHost.StartAsync(airtable, llm);
+        await using var gateway = await GatewayHost.StartAsync(airtable, llm, overrides: Enabled());
         await RefreshAsync(gateway);
 
         using var response = await gateway.GetAsync("/openapi.json", withKey: false);
@@ -63,7 +75,7 @@ public sealed class DocumentationEndpointTests
     public async Task OpenApiJson_IfNoneMatchNamesTheCurrentTag_Returns304()
     {
         await using var llm = await FakeUpstream.StartAsync(ServiceDocuments.Serving(ServiceDocuments.Orchestrator31));
-        await using var gateway = await GatewayHost.StartAsync(llm: llm);
+        await using var gateway = await GatewayHost.StartAsync(llm: llm, overrides: Enabled());
         await RefreshAsync(gateway);
         using var first = await gateway.GetAsync("/openapi/v2.json", withKey: false);
         var etag = first.Headers.ETag!.Tag;
@@ -91,7 +103,7 @@ public sealed class DocumentationEndpointTests
     {
         await using var airtable = await FakeUpstream.StartAsync(ServiceDocuments.Serving(ServiceDocuments.Airtable30));
         await using var llm = await FakeUpstream.StartAsync(ServiceDocuments.Serving(ServiceDocuments.Orchestrator31));
-        await using var gateway = await GatewayHost.StartAsync(airtable, llm);
+        await using var gateway = await GatewayHost.StartAsync(airtable, llm, overrides: Enabled());
         var documentation = await RefreshAsync(gateway);
         var before = documentation.Current;
 
@@ -106,7 +118,7 @@ public sealed class DocumentationEndpointTests
     public async Task Services_OneDownOneServingInvalidJson_TheRestIsServedWithNotes()
     {
         await using var airtable = await FakeUpstream.StartAsync(ServiceDocuments.Serving("""{"openapi": "3.1.0", "info": {"title": "x", """));
-        await using var gateway = await GatewayHost.StartAsync(airtable); // the orchestrator's port refuses
+        await using var gateway = await GatewayHost.StartAsync(airtable, overrides: Enabled()); // the orchestrator's port refuses
         await RefreshAsync(gateway);
 
         var document = await GetDocumentAsync(gateway);
@@ -125,7 +137,7 @@ public sealed class DocumentationEndpointTests
     {
         await using var airtable = await FakeUpstream.StartAsync(ServiceDocuments.Serving(ServiceDocuments.Airtable30));
         await using var llm = await FakeUpstream.StartAsync(ServiceDocuments.Serving(ServiceDocuments.Orchestrator31));
-        await using var gateway = await GatewayHost.StartAsync(airtable, llm);
+        await using var gateway = await GatewayHost.StartAsync(airtable, llm, overrides: Enabled());
         var documentation = await RefreshAsync(gateway);
         var good = Paths(await GetDocumentAsync(gateway));
 
@@ -145,10 +157,7 @@ public sealed class DocumentationEndpointTests
     public async Task Service_YamlDocumentOnAConfiguredPath_IsMerged()
     {
         await using var airtable = await FakeUpstream.StartAsync(ServiceDocuments.Serving(ServiceDocuments.AirtableYaml, "application/yaml", "/docs/openapi.yaml"));
-        await using var gateway = await GatewayHost.StartAsync(airtable, overrides: new Dictionary<string, string?>
-        {
-            ["Gateway:Documentation:Paths:AirtableGateway"] = "/docs/openapi.yaml",
-        });
+        await using var gateway = await GatewayHost.StartAsync(airtable, overrides: Enabled(("Gateway:Documentation:Paths:AirtableGateway", "/docs/openapi.yaml")));
         await RefreshAsync(gateway);
 
         var document = await GetDocumentAsync(gateway);
@@ -161,10 +170,7 @@ public sealed class DocumentationEndpointTests
     [Fact]
     public async Task OpenApiJson_BeforeAnyBuild_ServesTheGatewaysOwnEndpoints()
     {
-        await using var gateway = await GatewayHost.StartAsync(overrides: new Dictionary<string, string?>
-        {
-            ["Gateway:Documentation:Enabled"] = "true",
-        });
+        await using var gateway = await GatewayHost.StartAsync(overrides: Enabled());
 
         var document = await GetDocumentAsync(gateway, "/openapi/v2.json");
 
