@@ -208,7 +208,7 @@ public sealed class ForwardingHeaderTests
         var received = Assert.Single(upstream.Requests);
         Assert.False(received.HasHeader("Authorization"));
         Assert.Equal([GatewayHost.ApiKey], received.Headers["X-API-Key"]);
-        Assert.Equal(["default"], received.Headers["X-Client-Id"]);
+        Assert.Equal(["key:default"], received.Headers["X-Client-Id"]);
     }
 
     [Fact]

@@ -36,7 +36,7 @@ public sealed class AccessLogTests
         Assert.Equal("POST", entry["Method"]);
         Assert.Equal("/api/airtable/{**path}", entry["Route"]);
         Assert.Equal(201, entry["StatusCode"]);
-        Assert.Equal("default", entry["ClientId"]);
+        Assert.Equal("key:default", entry["ClientId"]);
         Assert.Equal("airtable-gateway", entry["Service"]);
         Assert.Equal(upstream.Url, entry["UpstreamInstance"]);
         Assert.Equal(12L, entry["BytesIn"]);

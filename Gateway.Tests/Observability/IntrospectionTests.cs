@@ -87,6 +87,9 @@ public sealed class IntrospectionTests
         {
             ["RATE_LIMIT_PER_MINUTE"] = "600",
             ["CHAT_RATE_LIMIT_PER_MINUTE"] = "7",
+            ["Gateway:Auth:RouteScopes:0:Route"] = "/api/airtable/{**path}",
+            ["Gateway:Auth:RouteScopes:0:Methods:0"] = "DELETE",
+            ["Gateway:Auth:RouteScopes:0:Scope"] = "airtable:write",
         });
 
         using var json = await GetJsonAsync(gateway, "/_gateway/routes");
@@ -103,6 +106,8 @@ public sealed class IntrospectionTests
         Assert.Equal(600, limits["global"]);
         Assert.Equal(7, limits["chat"]);
         Assert.True(chat.GetProperty("policies").GetProperty("jsonObjectBody").GetBoolean());
+        Assert.Equal("""{"DELETE":["airtable:write"]}""", routes["/api/airtable/{**path}"].GetProperty("policies").GetProperty("scopes").GetRawText());
+        Assert.Equal("{}", chat.GetProperty("policies").GetProperty("scopes").GetRawText());
         Assert.Contains(json.RootElement.GetProperty("endpoints").EnumerateArray(), e => e.GetProperty("template").GetString() == "/_gateway/routes");
     }
 

@@ -30,7 +30,7 @@ public sealed class ApiKeyAuthenticatorTests
     [InlineData("", null)]
     public void Authenticate_MatchesOnlyTheExactKey(string presented, string? client)
     {
-        Assert.Equal(client, Create().Authenticate(presented)?.ClientId);
+        Assert.Equal(client, Create().Authenticate(presented)?.Name);
     }
 
     [Fact]
@@ -78,22 +78,22 @@ public sealed class ApiKeyAuthenticatorTests
 
         Assert.Null(authenticator.Authenticate("plain-key-12345X", Request(connection)));
         Assert.Empty(connection);
-        Assert.Equal("plain", authenticator.Authenticate("plain-key-123456", Request(connection))?.ClientId);
+        Assert.Equal("plain", authenticator.Authenticate("plain-key-123456", Request(connection))?.Name);
         Assert.Single(connection);
 
         // Same length as the remembered key, one byte apart; then another client's key of the same length.
         Assert.Null(authenticator.Authenticate("plain-key-123457", Request(connection)));
-        Assert.Equal("default", authenticator.Authenticate("contract-key-123", Request(connection))?.ClientId);
-        Assert.Equal("plain", authenticator.Authenticate("plain-key-123456", Request(connection))?.ClientId);
+        Assert.Equal("default", authenticator.Authenticate("contract-key-123", Request(connection))?.Name);
+        Assert.Equal("plain", authenticator.Authenticate("plain-key-123456", Request(connection))?.Name);
         Assert.Null(authenticator.Authenticate("plain-key-1234567", Request(connection)));
-        Assert.Equal("hashed", authenticator.Authenticate("hashed-key-12345", Request(connection))?.ClientId);
+        Assert.Equal("hashed", authenticator.Authenticate("hashed-key-12345", Request(connection))?.Name);
     }
 
     [Fact]
     public void Authenticate_RememberedKeyOfAnotherAuthenticator_NotTrusted()
     {
         var connection = new Dictionary<object, object?>();
-        Assert.Equal("plain", Create().Authenticate("plain-key-123456", Request(connection))?.ClientId);
+        Assert.Equal("plain", Create().Authenticate("plain-key-123456", Request(connection))?.Name);
 
         var other = new ApiKeyAuthenticator(Options.Create(new AuthOptions { ApiKey = "another-key-0001" }));
 
@@ -107,7 +107,7 @@ public sealed class ApiKeyAuthenticatorTests
     {
         var connection = new Dictionary<object, object?>();
 
-        Assert.Equal("plain", Create().Authenticate("plain-key-123456", Request(connection, protocol))?.ClientId);
+        Assert.Equal("plain", Create().Authenticate("plain-key-123456", Request(connection, protocol))?.Name);
 
         Assert.Empty(connection);
     }

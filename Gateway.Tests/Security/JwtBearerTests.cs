@@ -75,7 +75,7 @@ public sealed class JwtBearerTests
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var received = await upstream.NextRequestAsync();
-        Assert.Equal("user-42", received.Header("X-Client-Id"));
+        Assert.Equal("sub:user-42", received.Header("X-Client-Id"));
         Assert.False(received.HasHeader("Authorization"));
         Assert.False(received.HasHeader("X-API-Key"));
     }
@@ -132,7 +132,7 @@ public sealed class JwtBearerTests
 
         Assert.Equal(HttpStatusCode.OK, byKey.StatusCode);
         Assert.Equal(HttpStatusCode.OK, byToken.StatusCode);
-        Assert.Equal(["default", "client-1"], upstream.Requests.Select(r => r.Header("X-Client-Id")));
+        Assert.Equal(["key:default", "sub:client-1"], upstream.Requests.Select(r => r.Header("X-Client-Id")));
     }
 
     [Fact]

@@ -47,7 +47,7 @@ public sealed class NamedApiKeyTests
 
         Assert.Equal(200, reader.Status);
         Assert.Equal(200, writer.Status);
-        Assert.Equal(["reporting", "importer"], upstream.Requests.Select(r => r.Header("X-Client-Id")));
+        Assert.Equal(["key:reporting", "key:importer"], upstream.Requests.Select(r => r.Header("X-Client-Id")));
         Assert.All(upstream.Requests, r => Assert.False(r.HasHeader("X-API-Key")));
     }
 
@@ -101,7 +101,7 @@ public sealed class NamedApiKeyTests
             answers.Add((status, status == 200 ? (await upstream.NextRequestAsync()).Header("X-Client-Id") : null));
         }
 
-        Assert.Equal([(200, "reporting"), (401, null), (200, "importer"), (200, "reporting"), (401, null)], answers);
+        Assert.Equal([(200, "key:reporting"), (401, null), (200, "key:importer"), (200, "key:reporting"), (401, null)], answers);
         Assert.Equal(1, connections);
         Assert.Equal(3, upstream.ContactCount);
     }
@@ -148,7 +148,7 @@ public sealed class NamedApiKeyTests
         var write = await SendWithKeyAsync(gateway, GatewayHost.ApiKey, "POST", "/api/airtable/bases/app1/records");
 
         Assert.Equal(200, write.Status);
-        Assert.Equal("default", (await upstream.NextRequestAsync()).Header("X-Client-Id"));
+        Assert.Equal("key:default", (await upstream.NextRequestAsync()).Header("X-Client-Id"));
     }
 
     [Fact]

@@ -32,7 +32,7 @@ public sealed class OidcAuthorityTests
         using var response = await SendBearerAsync(gateway, authority.Token(subject: "svc-reporting"));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal("svc-reporting", (await upstream.NextRequestAsync()).Header("X-Client-Id"));
+        Assert.Equal("sub:svc-reporting", (await upstream.NextRequestAsync()).Header("X-Client-Id"));
         Assert.True(authority.JwksRequests >= 1);
     }
 

@@ -40,7 +40,7 @@ internal sealed class AuthOptionsValidator : IValidateOptions<AuthOptions>
         var names = new HashSet<string>(StringComparer.Ordinal);
         if (!string.IsNullOrEmpty(options.ApiKey))
         {
-            names.Add(ClientIdentity.Default.ClientId);
+            names.Add(ClientIdentity.DefaultName);
         }
 
         for (var i = 0; i < options.Keys.Length; i++)

@@ -16,7 +16,8 @@ namespace PyAirtable.Gateway.Auth;
 /// <item><c>X-API-Key</c> when present decides (constant time, no allocation); otherwise an <c>Authorization: Bearer</c>
 /// token goes to the JWT bearer handler (only then is it invoked); otherwise the request has no credentials.</item>
 /// <item>No or bad credentials: charged to the client IP under the global rate limit, then 401 with
-/// <c>WWW-Authenticate</c>. A missing scope: 403. Both problem+json.</item>
+/// <c>WWW-Authenticate</c>. A missing scope: charged to the client (its route's policies, or the global limit on the
+/// gateway's own endpoints) like every authenticated request, then 403. Both problem+json, or 429 once a limit is spent.</item>
 /// </list>
 /// </summary>
 internal sealed partial class GatewayAuthMiddleware
@@ -113,29 +114,36 @@ internal sealed partial class GatewayAuthMiddleware
         context.Features.Set(identity);
         if (endpointScope is not null)
         {
-            return identity.HasScope(endpointScope) ? _next(context) : ForbidAsync(context, identity, endpointScope);
+            return identity.HasScope(endpointScope) ? _next(context) : ForbidAsync(context, identity, null, endpointScope);
         }
 
         foreach (var scope in _scopes.ForRoute(route!, context.Request.Method))
         {
             if (!identity.HasScope(scope))
             {
-                return ForbidAsync(context, identity, scope);
+                return ForbidAsync(context, identity, route, scope);
             }
         }
 
         return _next(context);
     }
 
-    private Task ForbidAsync(HttpContext context, ClientIdentity identity, string scope)
+    private async Task ForbidAsync(HttpContext context, ClientIdentity identity, GatewayRoute? route, string scope)
     {
         Log.Forbidden(_logger, context.Request.Path.Value ?? "", identity.ClientId, scope, context.TraceIdentifier);
+
+        // Limits apply after authentication: a request refused for its scope is charged like any other (a 429 once spent).
+        if (!await _rateLimiter.TryAcquireForbiddenAsync(context, route))
+        {
+            return;
+        }
+
         if (identity.FromBearerToken)
         {
             context.Response.Headers.WWWAuthenticate = $"Bearer realm=\"pyairtable-gateway\", error=\"insufficient_scope\", scope=\"{scope}\"";
         }
 
-        return ProblemResponse.WriteAsync(context, StatusCodes.Status403Forbidden, "Forbidden",
+        await ProblemResponse.WriteAsync(context, StatusCodes.Status403Forbidden, "Forbidden",
             $"The client '{identity.ClientId}' lacks the scope '{scope}' that this endpoint requires.");
     }
 

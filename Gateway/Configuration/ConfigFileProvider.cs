@@ -31,7 +31,7 @@ internal sealed partial class ConfigFileProvider : ConfigurationProvider, IDispo
     /// <summary>The file's full path.</summary>
     public string Path { get; }
 
-    /// <summary>Hash and time of the content in force, and good reloads since start.</summary>
+    /// <summary>Hash and time of the content in force, good reloads since start, and the last content refused.</summary>
     public FileStatus Status => _status;
 
     /// <summary>Reads the file at start; any problem stops start-up with a message naming the file.</summary>
@@ -169,6 +169,7 @@ internal sealed partial class ConfigFileProvider : ConfigurationProvider, IDispo
 
     private void Report(string problem)
     {
+        _status = _status with { Rejected = problem, RejectedAt = DateTimeOffset.UtcNow };
         if (_logger is null)
         {
             _unlogged = problem;
@@ -207,8 +208,11 @@ internal sealed partial class ConfigFileProvider : ConfigurationProvider, IDispo
         }
     }
 
-    /// <summary>The content in force: its SHA-256 (hex), when it was read, and good reloads since start.</summary>
-    internal sealed record FileStatus(string? Hash, DateTimeOffset? LoadedAt, int Reloads);
+    /// <summary>
+    /// The content in force: its SHA-256 (hex), when it was read, and good reloads since start; <paramref name="Rejected"/>
+    /// says why the file's latest content was refused (null when the content in force is the latest).
+    /// </summary>
+    internal sealed record FileStatus(string? Hash, DateTimeOffset? LoadedAt, int Reloads, string? Rejected = null, DateTimeOffset? RejectedAt = null);
 
     private static partial class Log
     {

@@ -8,4 +8,7 @@ internal interface IReloadableOptions
 
     /// <summary>What the last reload did: when the value in use was taken, its hash, the last rejected change.</summary>
     ReloadStatus Status { get; }
+
+    /// <summary>The section's keys and values (sorted by key) as they were when the value in use was taken: what is in force.</summary>
+    IReadOnlyList<KeyValuePair<string, string?>> Settings { get; }
 }

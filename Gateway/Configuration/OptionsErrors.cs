@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace PyAirtable.Gateway.Configuration;
 
-/// <summary>Collects option errors as messages that name the setting (flat name and key) and the bad value.</summary>
+/// <summary>Collects option errors as messages that name the setting (flat name and key) and the bad value, secrets masked.</summary>
 internal sealed class OptionsErrors
 {
     private readonly string _section;
@@ -19,7 +19,8 @@ internal sealed class OptionsErrors
             IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
             _ => value.ToString(),
         };
-        (_errors ??= []).Add($"{key} {problem} (got '{shown}').");
+        // A value (and a problem that quotes it) may hold a secret inside: a password in a URL or connection string.
+        (_errors ??= []).Add($"{key} {SecretMasking.MaskText(problem)} (got '{SecretMasking.MaskText(shown ?? "")}').");
     }
 
     public void AddSecret(string property, string problem)

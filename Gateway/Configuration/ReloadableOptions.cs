@@ -29,6 +29,7 @@ internal sealed class ReloadableOptions<[DynamicallyAccessedMembers(DynamicallyA
     private readonly Lock _gate = new();
     private volatile TOptions _current;
     private volatile ReloadStatus _status;
+    private volatile IReadOnlyList<KeyValuePair<string, string?>> _settings;
     private string? _rejectedHash;
 
     public ReloadableOptions(string section, IOptionsFactory<TOptions> factory, IConfiguration configuration, TimeProvider time, ILoggerFactory loggers)
@@ -39,7 +40,8 @@ internal sealed class ReloadableOptions<[DynamicallyAccessedMembers(DynamicallyA
         _time = time;
         _logger = loggers.CreateLogger("PyAirtable.Gateway.Configuration.ReloadableOptions");
         _current = factory.Create(Options.DefaultName);
-        _status = new ReloadStatus(SectionHash(), time.GetUtcNow(), 0);
+        _settings = SectionSettings();
+        _status = new ReloadStatus(Hash(_settings), time.GetUtcNow(), 0);
         _subscription = ChangeToken.OnChange(configuration.GetReloadToken, Reload);
     }
 
@@ -53,12 +55,15 @@ internal sealed class ReloadableOptions<[DynamicallyAccessedMembers(DynamicallyA
 
     public ReloadStatus Status => _status;
 
+    public IReadOnlyList<KeyValuePair<string, string?>> Settings => _settings;
+
     /// <summary>Binds and validates the section again; keeps the value in use when that fails. Called on every configuration change.</summary>
     public void Reload()
     {
         lock (_gate)
         {
-            var hash = SectionHash();
+            var settings = SectionSettings();
+            var hash = Hash(settings);
             var status = _status;
             if (hash == status.Hash)
             {
@@ -87,7 +92,8 @@ internal sealed class ReloadableOptions<[DynamicallyAccessedMembers(DynamicallyA
                 var why = ex switch
                 {
                     OptionsValidationException validation => string.Join(" ", validation.Failures),
-                    { InnerException: { } inner } => $"{ex.Message} ({inner.GetBaseException().Message})", // binding: the key, then the value's problem
+                    // Binding: the key, then the value's problem; the value is echoed, so any secret in it is masked.
+                    { InnerException: { } inner } => SecretMasking.MaskText($"{ex.Message} ({inner.GetBaseException().Message})"),
                     _ => ex.Message,
                 };
                 _rejectedHash = hash;
@@ -98,6 +104,7 @@ internal sealed class ReloadableOptions<[DynamicallyAccessedMembers(DynamicallyA
 
             _rejectedHash = null;
             _current = next;
+            _settings = settings;
             _status = new ReloadStatus(hash, _time.GetUtcNow(), status.Reloads + 1);
             ReloadableOptionsLog.Reloaded(_logger, Section, hash[..12]);
 
@@ -115,8 +122,8 @@ internal sealed class ReloadableOptions<[DynamicallyAccessedMembers(DynamicallyA
 
     public void Dispose() => _subscription.Dispose();
 
-    /// <summary>SHA-256 over the section's keys and values, sorted by key: equal sections hash equal.</summary>
-    private string SectionHash()
+    /// <summary>The section's keys and values now, sorted by key.</summary>
+    private List<KeyValuePair<string, string?>> SectionSettings()
     {
         var pairs = new List<KeyValuePair<string, string?>>();
         foreach (var pair in _configuration.GetSection(Section).AsEnumerable())
@@ -128,6 +135,12 @@ internal sealed class ReloadableOptions<[DynamicallyAccessedMembers(DynamicallyA
         }
 
         pairs.Sort(static (a, b) => StringComparer.OrdinalIgnoreCase.Compare(a.Key, b.Key));
+        return pairs;
+    }
+
+    /// <summary>SHA-256 over sorted keys and values: equal sections hash equal.</summary>
+    private static string Hash(IReadOnlyList<KeyValuePair<string, string?>> pairs)
+    {
         var text = new StringBuilder();
         foreach (var (key, value) in pairs)
         {

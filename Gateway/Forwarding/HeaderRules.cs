@@ -20,7 +20,11 @@ internal static class HeaderRules
         HeaderNames.ProxyAuthorization,
         "Proxy-Connection");
 
-    /// <summary>Request headers the gateway drops or sets itself, besides the hop-by-hop ones.</summary>
+    /// <summary>
+    /// Request headers the gateway drops or sets itself, besides the hop-by-hop ones: framing, credentials, identity,
+    /// and every header that claims where the client is (a service must never take a client's word for its address;
+    /// the gateway speaks for it in <c>X-Forwarded-For/Proto/Host</c>).
+    /// </summary>
     public static readonly FrozenSet<string> RequestOwnedByGateway = FrozenSet.Create(
         StringComparer.OrdinalIgnoreCase,
         HeaderNames.Host,
@@ -32,7 +36,12 @@ internal static class HeaderRules
         GatewayHeaders.RequestId,
         GatewayHeaders.ForwardedFor,
         GatewayHeaders.ForwardedProto,
-        GatewayHeaders.ForwardedHost);
+        GatewayHeaders.ForwardedHost,
+        "Forwarded",
+        "X-Real-IP",
+        "True-Client-IP",
+        "X-Forwarded-Port",
+        "X-Forwarded-Prefix");
 
     /// <summary>Response headers the gateway does not pass back, besides the hop-by-hop ones.</summary>
     public static readonly FrozenSet<string> ResponseOwnedByGateway = FrozenSet.Create(

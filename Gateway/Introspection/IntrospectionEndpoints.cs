@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Microsoft.AspNetCore.Routing;
 using PyAirtable.Gateway.Auth;
+using PyAirtable.Gateway.Configuration;
 using PyAirtable.Gateway.Forwarding;
 using PyAirtable.Gateway.Health;
 using PyAirtable.Gateway.Observability;
@@ -14,8 +15,9 @@ namespace PyAirtable.Gateway.Introspection;
 /// <summary>
 /// Read-only views for operators, behind the <c>admin</c> scope (checked by the auth middleware, as for every
 /// <c>/_gateway/*</c> endpoint): <c>/_gateway/routes</c> (route table with services and
-/// policies), <c>/_gateway/services</c> (instances with health, circuit and load) and <c>/_gateway/config</c> (effective
-/// configuration, secrets masked, with a hash and the time of the last reload).
+/// policies), <c>/_gateway/services</c> (instances with health, circuit and load) and <c>/_gateway/config</c> (the
+/// configuration in force, secrets masked, with a hash, what the sources say that is not in force, and the reload
+/// status). Both routes and config show the values in force and the last rejected reload, with its time and reason.
 /// </summary>
 internal static class IntrospectionEndpoints
 {
@@ -31,12 +33,18 @@ internal static class IntrospectionEndpoints
         var health = sp.GetRequiredService<HealthMonitor>();
         var configuration = sp.GetRequiredService<EffectiveConfiguration>();
         var endpoints = sp.GetRequiredService<EndpointDataSource>();
-        var forwarding = sp.GetRequiredService<IOptionsMonitor<ForwardingOptions>>();
-        var limits = sp.GetRequiredService<IOptionsMonitor<RateLimitOptions>>();
-        var breaker = sp.GetRequiredService<IOptionsMonitor<CircuitBreakerOptions>>();
+        // The values in force: read at start, or (rate limits) as of the last good reload. The options monitors would
+        // show a rejected reload's values, or throw its validation error.
+        var forwarding = sp.GetRequiredService<IOptions<ForwardingOptions>>().Value;
+        var limits = sp.GetRequiredService<ReloadableOptions<RateLimitOptions>>();
+        var breaker = sp.GetRequiredService<IOptions<CircuitBreakerOptions>>().Value;
+        var scopes = sp.GetRequiredService<RouteScopes>();
 
         Map(app, Routes, context => HealthEndpoints.WriteJsonAsync(context, StatusCodes.Status200OK, json =>
-            WriteRoutes(json, services, endpoints, forwarding.CurrentValue, limits.CurrentValue, breaker.CurrentValue)))
+        {
+            WriteRoutes(json, services, endpoints, scopes, forwarding, limits.Current, breaker);
+            configuration.WriteReload(json);
+        }))
             .RequireGatewayScope(RequiresScopeAttribute.Admin);
         Map(app, Services, context => HealthEndpoints.WriteJsonAsync(context, StatusCodes.Status200OK, json =>
             WriteServices(json, services, telemetry, health.Last)))
@@ -58,6 +66,10 @@ internal static class IntrospectionEndpoints
                 json.WritePropertyName(name);
                 part!.WriteTo(json);
             }
+
+            json.WritePropertyName("notInForce");
+            configuration.NotInForce().WriteTo(json);
+            configuration.WriteReload(json);
         }))
             .RequireGatewayScope(RequiresScopeAttribute.Admin);
         return app;
@@ -69,7 +81,7 @@ internal static class IntrospectionEndpoints
     internal static string Timestamp(DateTimeOffset time) =>
         time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
 
-    private static void WriteRoutes(Utf8JsonWriter json, UpstreamServices services, EndpointDataSource endpoints,
+    private static void WriteRoutes(Utf8JsonWriter json, UpstreamServices services, EndpointDataSource endpoints, RouteScopes scopes,
         ForwardingOptions forwarding, RateLimitOptions limits, CircuitBreakerOptions breaker)
     {
         json.WriteStartArray("routes");
@@ -91,7 +103,16 @@ internal static class IntrospectionEndpoints
             json.WriteString("description", route.Description);
             json.WriteStartObject("policies");
             json.WriteString("auth", "required");
-            json.WriteNull("scope");
+            json.WriteStartObject("scopes"); // by method, the scopes in force that a client needs (none by default)
+            foreach (var method in route.Methods)
+            {
+                if (scopes.ForRoute(route, method) is { Length: > 0 } required)
+                {
+                    WriteStrings(json, method, required.ToArray());
+                }
+            }
+
+            json.WriteEndObject();
             json.WriteStartArray("rateLimits");
             if (limits.PerMinute > 0)
             {

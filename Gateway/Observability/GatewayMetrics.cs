@@ -13,7 +13,9 @@ namespace PyAirtable.Gateway.Observability;
 /// <c>gateway_stream_time_to_first_byte_seconds{service}</c> and <c>gateway_stream_duration_seconds{service}</c> for
 /// responses streamed without a length, and <c>gateway_overhead_seconds{endpoint}</c>, the time a forwarded request spent
 /// in the gateway itself. Plus <c>gateway_rate_limit_rejections_total{endpoint}</c>.
-/// Labels come from bounded sets only: route templates, methods, status codes, outcomes, configured services and instances.
+/// Labels come from bounded sets only, never from raw client input: route templates (<c>unmatched</c> for any path
+/// without a route), the standard methods or <c>_OTHER</c> (<see cref="MethodLabel"/>), status codes (<c>other</c> outside
+/// 100-599), outcomes, configured services and instances.
 /// </summary>
 internal sealed class GatewayMetrics
 {
@@ -77,9 +79,10 @@ internal sealed class GatewayMetrics
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = StreamBuckets });
     }
 
+    /// <summary>A request ended; <paramref name="method"/> is the raw request method (recorded through <see cref="MethodLabel"/>).</summary>
     public void RequestCompleted(string method, string endpoint, int status, double seconds)
     {
-        _requests.Add(1, new KeyValuePair<string, object?>("method", method), new KeyValuePair<string, object?>("endpoint", endpoint), new KeyValuePair<string, object?>("status", StatusLabel(status)));
+        _requests.Add(1, new KeyValuePair<string, object?>("method", MethodLabel.Of(method)), new KeyValuePair<string, object?>("endpoint", endpoint), new KeyValuePair<string, object?>("status", StatusLabel(status)));
         _duration.Record(seconds, new KeyValuePair<string, object?>("endpoint", endpoint));
     }
 

@@ -100,7 +100,12 @@ internal sealed class RequestTelemetry
             if (activity.IsAllDataRequested)
             {
                 activity.SetTag("gateway.request_id", context.TraceIdentifier);
-                activity.SetTag("http.request.method", context.Request.Method);
+                var method = MethodLabel.Of(context.Request.Method);
+                activity.SetTag("http.request.method", method);
+                if (ReferenceEquals(method, MethodLabel.Other))
+                {
+                    activity.SetTag("http.request.method_original", context.Request.Method);
+                }
                 activity.SetTag("http.route", route.Template);
                 activity.SetTag("gateway.service", service.Name);
             }

@@ -52,35 +52,43 @@ internal sealed class ClientRateLimiter : IDisposable
     public ValueTask<RateDecision> AcquireAsync(HttpContext context, GatewayRoute route)
     {
         var policies = PoliciesFor(route, context.Request.Method);
-        if (policies.Length == 0)
-        {
-            return new ValueTask<RateDecision>(RateDecision.Unlimited);
-        }
-
-        var key = context.Features.Get<ClientIdentity>() is { } identity
-            ? ClientKey.ForClient(identity.PartitionKey)
-            : ClientKey.ForAddress(_addresses.Resolve(context));
-        return AcquireAsync(key, policies);
+        return policies.Length == 0 ? new ValueTask<RateDecision>(RateDecision.Unlimited) : AcquireAsync(ClientOf(context), policies);
     }
 
     /// <summary>Charges a request that failed authentication to its address under the global limit; writes the 429 itself.</summary>
-    public async ValueTask<bool> TryAcquireUnauthenticatedAsync(HttpContext context)
+    public ValueTask<bool> TryAcquireUnauthenticatedAsync(HttpContext context) =>
+        TryAcquireAsync(context, ClientKey.ForAddress(_addresses.Resolve(context)), _policies.GlobalOnly);
+
+    /// <summary>
+    /// Charges an authenticated request refused for a missing scope as any other authenticated request: to its route's
+    /// policies on a proxied route (<paramref name="route"/>), to the global limit on the gateway's own endpoints.
+    /// Writes the 429 itself and returns false when a limit is exhausted; otherwise writes the <c>RateLimit-*</c> headers.
+    /// </summary>
+    public ValueTask<bool> TryAcquireForbiddenAsync(HttpContext context, GatewayRoute? route) =>
+        TryAcquireAsync(context, ClientOf(context), route is null ? _policies.GlobalOnly : PoliciesFor(route, context.Request.Method));
+
+    private async ValueTask<bool> TryAcquireAsync(HttpContext context, ClientKey key, RatePolicy[] policies)
     {
-        var globalOnly = _policies.GlobalOnly;
-        if (globalOnly.Length == 0)
+        if (policies.Length == 0)
         {
             return true;
         }
 
-        var decision = await AcquireAsync(ClientKey.ForAddress(_addresses.Resolve(context)), globalOnly);
+        var decision = await AcquireAsync(key, policies);
         if (decision.Allowed)
         {
+            decision.WriteHeaders(context.Response);
             return true;
         }
 
         await WriteRejectionAsync(context, decision);
         return false;
     }
+
+    /// <summary>The authenticated client's partition, else the client address's.</summary>
+    private ClientKey ClientOf(HttpContext context) => context.Features.Get<ClientIdentity>() is { } identity
+        ? ClientKey.ForClient(identity.ClientId)
+        : ClientKey.ForAddress(_addresses.Resolve(context));
 
     public static Task WriteRejectionAsync(HttpContext context, RateDecision decision)
     {
