@@ -162,7 +162,7 @@ internal sealed partial class ApiDocumentation : IDisposable
             // A build allocates several MB of short-lived object model (the documents read, their JSON nodes, the copies);
             // builds are rare (a service's document or the routes changed), so one compacting collection hands that
             // memory back to the OS instead of leaving the heap grown for the process's life.
-            GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+            GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
             Log.Built(_logger, published.Generation, published.V1.Body.Length, published.V2.Body.Length, sections.Count(static s => s.Document is not null), sections.Count);
         }
         finally
