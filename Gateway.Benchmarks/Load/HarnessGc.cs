@@ -7,9 +7,9 @@ namespace PyAirtable.Gateway.Benchmarks.Load;
 /// <summary>
 /// The harness's own gen0 budget. The load generator and the fast upstream share this process, so each of its gen0
 /// collections stops both, and the pause lands in the latency of every request in flight, whichever target is being
-/// measured. With the runtime's default budget (sized from the CPU cache) the harness collected about 5 times a second
-/// for 0.7 ms each at 40k requests/s: some 0.7 % of all requests were held, right at the p99, and alike for every
-/// target. A 128 MiB budget makes that about one collection every two seconds. The runtime reads the budget once, at
+/// measured. With the runtime's default budget (sized from the CPU cache) the harness collected often enough under load
+/// to hold a share of all requests right at the p99, alike for every target; a 128 MiB budget makes collections rare
+/// (docs/performance.md, "The harness"). The runtime reads the budget once, at
 /// start, and only from the environment (a runtimeconfig knob is ignored), so <c>load</c> starts itself again with
 /// the two variables set; no proxy inherits them (<see cref="ProxyProcess"/>).
 /// </summary>

@@ -7,8 +7,8 @@ namespace PyAirtable.Gateway.Benchmarks.Load;
 /// inline socket completions their continuations run on the one socket event thread that saw the socket ready, instead
 /// of a thread-pool thread woken for each (a context switch per completion). The measuring side is then cheaper than
 /// the proxies it measures, and its timestamps are taken when the bytes arrive, not when a pool thread gets round to
-/// them. One event thread, not the runtime's one per CPU that inline completions get: two on one core take turns, and
-/// each waited up to 4 ms for the other (<c>perf sched</c>). The runtime reads both variables once, when the process
+/// them. One event thread, not the runtime's one per CPU that inline completions get: two on one core take turns, each
+/// waiting for the other's time slice (docs/performance.md, "The harness"). The runtime reads both variables once, when the process
 /// first waits on a socket, so <see cref="Apply"/> runs before the harness opens any; no proxy inherits them.
 /// </summary>
 internal static class HarnessScheduling

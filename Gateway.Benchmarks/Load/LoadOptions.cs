@@ -90,7 +90,7 @@ internal sealed record LoadOptions
     /// <summary>DOTNET_GCgen0size and DOTNET_GCGen0MaxBudget (hexadecimal bytes) for every proxy alike, or null for the runtime's defaults.</summary>
     public string? Gen0Size { get; init; } = ImageGen0Size;
 
-    /// <summary>The harness's own gen0 budget (<see cref="HarnessGc"/>): 128 MiB, about one collection every two seconds under load.</summary>
+    /// <summary>The harness's own gen0 budget (<see cref="HarnessGc"/>): 128 MiB, so it rarely collects under load.</summary>
     public const string DefaultHarnessGen0Size = "8000000";
 
     /// <summary>DOTNET_GCgen0size and DOTNET_GCGen0MaxBudget (hexadecimal bytes) for the harness itself, or null for the runtime's defaults.</summary>

@@ -189,7 +189,8 @@ internal sealed class LoadReport(LoadOptions options, IReadOnlyList<TargetSummar
 
     /// <summary>
     /// How an idle CPU waits. It decides the one-connection latency: a proxy that sleeps between requests pays the
-    /// wake-up, and in a VM whose guest does not poll before halting (<c>guest_halt_poll_ns=0</c>) that is ~20 µs a time.
+    /// wake-up, which is dear in a VM whose guest does not poll before halting (<c>guest_halt_poll_ns=0</c>;
+    /// docs/performance.md, "Scheduling").
     /// </summary>
     private static string DescribeIdle()
     {

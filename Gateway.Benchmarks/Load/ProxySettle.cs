@@ -3,12 +3,10 @@ namespace PyAirtable.Gateway.Benchmarks.Load;
 /// <summary>
 /// Before each measured segment, waits until no proxy is busy. The proxies share one core, and a JIT build goes on
 /// compiling after its load stops: on one CPU the runtime holds tier-1 compilation back until no new method has been
-/// compiled for a second, so once YARP's load ended its tiered-compilation thread ran for 0.2–0.45 s of the next
-/// target's first second or so, in 4 ms time slices; that target saw a response gap of ~4 ms every 8 ms
-/// (<c>perf sched</c>), most of its slowest 1 % of requests. The runtime's delay starts again whenever a method runs
-/// for the first time (connection teardown, a timer), and YARP's compiler thread was seen starting 2.0 s after its load
-/// ended, 0.6 s into the gateway's first round, for 0.7 s of CPU: that round's p99 rose from ~2.6 to 4–5 ms. Each
-/// segment now starts after 3 s in which no proxy used more than a clock tick per quarter second, whichever target ran
+/// compiled for a second, and starts that delay again whenever a method runs for the first time (connection teardown,
+/// a timer). A compiler thread still busy after its proxy's turn takes time slices from the next target and lands in
+/// that target's slowest requests (what was seen: docs/performance.md, "The harness"). Each
+/// segment starts after 3 s in which no proxy used more than a clock tick per quarter second, whichever target ran
 /// before it, and <see cref="Interfering"/> names any other proxy that still used the core during a segment.
 /// </summary>
 internal static class ProxySettle

@@ -3,7 +3,10 @@ using PyAirtable.Gateway.Tests.Infrastructure;
 
 namespace PyAirtable.Gateway.Tests.Functional;
 
-/// <summary>Contract "Configuration" (CORS_ORIGINS): allowlisted origins only, exposed headers, preflight, never * with credentials.</summary>
+/// <summary>
+/// Contract "Configuration" (CORS_ORIGINS) and issue 4: allowlisted origins only, exposed headers, preflights answered
+/// without a key or the upstream and cached, CORS headers on the gateway's own errors, never * with credentials.
+/// </summary>
 public sealed class CorsTests
 {
     private static readonly Dictionary<string, string?> TwoOrigins = new()
@@ -11,22 +14,49 @@ public sealed class CorsTests
         ["CORS_ORIGINS"] = "http://localhost:3000,https://app.example.com",
     };
 
+    /// <summary>Every header a browser script may read from the gateway's responses.</summary>
+    private static readonly string[] Exposed = ["x-request-id", "retry-after", "ratelimit-limit", "ratelimit-remaining", "ratelimit-reset"];
+
+    /// <summary>A response of a gateway allowing <see cref="TwoOrigins"/> and how often its one upstream was contacted.</summary>
+    private sealed record Answer(HttpResponseMessage Response, int UpstreamContacts);
+
+    private static async Task<Answer> SendAsync(HttpRequestMessage request)
+    {
+        using (request)
+        {
+            await using var upstream = await FakeUpstream.StartAsync();
+            await using var gateway = await GatewayHost.StartAsync(upstream, upstream, upstream, TwoOrigins);
+            var response = await gateway.SendAsync(request);
+            return new Answer(response, upstream.ContactCount);
+        }
+    }
+
+    private static HttpRequestMessage Get(string origin, bool withKey = true)
+    {
+        var request = GatewayHost.Request(HttpMethod.Get, "/api/tools", withKey);
+        request.Headers.Add("Origin", origin);
+        return request;
+    }
+
+    private static HttpRequestMessage Preflight(string origin)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Options, "/api/chat");
+        request.Headers.Add("Origin", origin);
+        request.Headers.Add("Access-Control-Request-Method", "POST");
+        request.Headers.Add("Access-Control-Request-Headers", "content-type,x-api-key,x-request-id");
+        return request;
+    }
+
     [Theory]
     [InlineData("http://localhost:3000")]
     [InlineData("https://app.example.com")]
     public async Task AllowedOrigin_GetsAllowOriginAndExposedHeaders(string origin)
     {
-        await using var upstream = await FakeUpstream.StartAsync();
-        await using var gateway = await GatewayHost.StartAsync(upstream, upstream, upstream, TwoOrigins);
-
-        using var request = GatewayHost.Request(HttpMethod.Get, "/api/tools");
-        request.Headers.Add("Origin", origin);
-        using var response = await gateway.SendAsync(request);
+        using var response = (await SendAsync(Get(origin))).Response;
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal(origin, Header(response, "Access-Control-Allow-Origin"));
-        var exposed = Header(response, "Access-Control-Expose-Headers") ?? "";
-        Assert.Contains("x-request-id", exposed.ToLowerInvariant().Split(',', StringSplitOptions.TrimEntries));
+        Assert.Equal(origin, response.Header("Access-Control-Allow-Origin"));
+        Assert.Equal(Exposed.Order(), response.Tokens("Access-Control-Expose-Headers").Order());
         AssertNoWildcardWithCredentials(response);
     }
 
@@ -38,66 +68,62 @@ public sealed class CorsTests
     [InlineData("null")]
     public async Task DisallowedOrigin_GetsNoCorsHeaders(string origin)
     {
-        await using var upstream = await FakeUpstream.StartAsync();
-        await using var gateway = await GatewayHost.StartAsync(upstream, upstream, upstream, TwoOrigins);
+        using var response = (await SendAsync(Get(origin))).Response;
 
-        using var request = GatewayHost.Request(HttpMethod.Get, "/api/tools");
-        request.Headers.Add("Origin", origin);
-        using var response = await gateway.SendAsync(request);
-
-        Assert.False(response.Headers.Contains("Access-Control-Allow-Origin"), Header(response, "Access-Control-Allow-Origin"));
-        Assert.False(response.Headers.Contains("Access-Control-Allow-Credentials"));
+        Assert.Null(response.Header("Access-Control-Allow-Origin"));
+        Assert.Null(response.Header("Access-Control-Allow-Credentials"));
     }
 
-    [Fact]
-    public async Task Preflight_FromAllowedOrigin_AnsweredWithoutKeyOrUpstream()
+    [Theory]
+    [InlineData("http://localhost:3000")]
+    [InlineData("https://app.example.com")]
+    public async Task Preflight_FromAllowedOrigin_AnsweredWithoutKeyOrUpstreamAndCached(string origin)
     {
-        await using var upstream = await FakeUpstream.StartAsync();
-        await using var gateway = await GatewayHost.StartAsync(upstream, upstream, upstream, TwoOrigins);
+        var answer = await SendAsync(Preflight(origin));
+        using var response = answer.Response;
 
-        using var request = new HttpRequestMessage(HttpMethod.Options, "/api/chat");
-        request.Headers.Add("Origin", "https://app.example.com");
-        request.Headers.Add("Access-Control-Request-Method", "POST");
-        request.Headers.Add("Access-Control-Request-Headers", "content-type,x-api-key,x-request-id");
-        using var response = await gateway.SendAsync(request);
-
-        Assert.True(response.StatusCode is HttpStatusCode.NoContent or HttpStatusCode.OK, response.StatusCode.ToString());
-        Assert.Equal("https://app.example.com", Header(response, "Access-Control-Allow-Origin"));
-        var methods = (Header(response, "Access-Control-Allow-Methods") ?? "").ToUpperInvariant().Split(',', StringSplitOptions.TrimEntries);
-        Assert.Contains("POST", methods);
-        var headers = (Header(response, "Access-Control-Allow-Headers") ?? "").ToLowerInvariant().Split(',', StringSplitOptions.TrimEntries);
-        Assert.Contains("x-api-key", headers);
-        Assert.Contains("content-type", headers);
+        Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+        Assert.Equal(origin, response.Header("Access-Control-Allow-Origin"));
+        Assert.Contains("post", response.Tokens("Access-Control-Allow-Methods"));
+        Assert.Contains("x-api-key", response.Tokens("Access-Control-Allow-Headers"));
+        Assert.Contains("content-type", response.Tokens("Access-Control-Allow-Headers"));
+        Assert.Equal("600", response.Header("Access-Control-Max-Age"));
         AssertNoWildcardWithCredentials(response);
-        Assert.Equal(0, upstream.ContactCount);
+        Assert.Equal(0, answer.UpstreamContacts);
     }
 
     [Fact]
     public async Task Preflight_FromDisallowedOrigin_GetsNoAllowOrigin()
     {
-        await using var upstream = await FakeUpstream.StartAsync();
-        await using var gateway = await GatewayHost.StartAsync(upstream, upstream, upstream, TwoOrigins);
+        var answer = await SendAsync(Preflight("http://evil.example"));
+        using var response = answer.Response;
 
-        using var request = new HttpRequestMessage(HttpMethod.Options, "/api/chat");
-        request.Headers.Add("Origin", "http://evil.example");
-        request.Headers.Add("Access-Control-Request-Method", "POST");
-        using var response = await gateway.SendAsync(request);
-
-        Assert.False(response.Headers.Contains("Access-Control-Allow-Origin"));
-        Assert.Equal(0, upstream.ContactCount);
+        Assert.Null(response.Header("Access-Control-Allow-Origin"));
+        Assert.Equal(0, answer.UpstreamContacts);
     }
 
     [Fact]
-    public async Task AllowedOrigin_OnUnauthorizedResponse_StillGetsAllowOrigin()
+    public async Task AllowedOrigin_OnUnauthorizedAndRateLimitedResponses_StillGetsAllowOrigin()
     {
-        await using var gateway = await GatewayHost.StartAsync(null, null, null, TwoOrigins);
+        await using var upstream = await FakeUpstream.StartAsync();
+        await using var gateway = await GatewayHost.StartAsync(upstream, upstream, upstream,
+            new Dictionary<string, string?>(TwoOrigins) { ["RATE_LIMIT_PER_MINUTE"] = "1" });
 
-        using var request = GatewayHost.Request(HttpMethod.Get, "/api/tools", withKey: false);
-        request.Headers.Add("Origin", "http://localhost:3000");
-        using var response = await gateway.SendAsync(request);
+        using var unauthorized = await gateway.SendAsync(Get("http://localhost:3000", withKey: false));
+        using var accepted = await gateway.SendAsync(Get("http://localhost:3000"));
+        using var refused = await gateway.SendAsync(Get("http://localhost:3000"));
 
-        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
-        Assert.Equal("http://localhost:3000", Header(response, "Access-Control-Allow-Origin"));
+        Assert.Equal(HttpStatusCode.Unauthorized, unauthorized.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, accepted.StatusCode);
+        Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+        foreach (var response in new[] { unauthorized, accepted, refused })
+        {
+            Assert.Equal("http://localhost:3000", response.Header("Access-Control-Allow-Origin"));
+            Assert.Equal(Exposed.Order(), response.Tokens("Access-Control-Expose-Headers").Order());
+        }
+
+        Assert.NotNull(refused.Header("Retry-After"));
+        Assert.Equal("1", accepted.Header("RateLimit-Limit"));
     }
 
     [Fact]
@@ -125,9 +151,7 @@ public sealed class CorsTests
         try
         {
             using var client = new HttpClient { BaseAddress = new Uri(app.Urls.First()) };
-            using var request = new HttpRequestMessage(HttpMethod.Options, "/api/chat");
-            request.Headers.Add("Origin", "http://anywhere.example");
-            request.Headers.Add("Access-Control-Request-Method", "POST");
+            using var request = Preflight("http://anywhere.example");
             using var response = await client.SendAsync(request).WithTimeout();
 
             AssertNoWildcardWithCredentials(response);
@@ -141,12 +165,9 @@ public sealed class CorsTests
 
     private static void AssertNoWildcardWithCredentials(HttpResponseMessage response)
     {
-        if (Header(response, "Access-Control-Allow-Credentials") == "true")
+        if (response.Header("Access-Control-Allow-Credentials") == "true")
         {
-            Assert.NotEqual("*", Header(response, "Access-Control-Allow-Origin"));
+            Assert.NotEqual("*", response.Header("Access-Control-Allow-Origin"));
         }
     }
-
-    private static string? Header(HttpResponseMessage response, string name) =>
-        response.Headers.TryGetValues(name, out var values) ? string.Join(", ", values) : null;
 }

@@ -2,7 +2,6 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using PyAirtable.Gateway.RateLimiting;
 using PyAirtable.Gateway.Tests.Infrastructure;
-using StackExchange.Redis;
 
 namespace PyAirtable.Gateway.Tests.RateLimiting;
 
@@ -12,7 +11,6 @@ public sealed class RedisOutageLogTests
     [Fact]
     public async Task Outage_LoggedOnce_AndRecoveryOnce()
     {
-        Assert.True(RedisServer.Available, "redis-server is not installed (apt-get install redis-server)");
         await using var redis = await RedisServer.StartAsync();
         var logger = new CountingLogger();
         await using var store = new RedisRateLimitStore(
@@ -24,7 +22,7 @@ public sealed class RedisOutageLogTests
 
         Assert.NotNull(await store.DecideAsync(key, policies));
 
-        var down = WaitForAsync(store.Connection!, connected: false);
+        var down = RedisServer.WaitForStateAsync(store.Connection!, connected: false);
         await redis.StopAsync();
         for (var i = 0; i < 20; i++)
         {
@@ -35,7 +33,7 @@ public sealed class RedisOutageLogTests
         Assert.Null(await store.DecideAsync(key, policies));
         Assert.Equal(1, logger.Count(3003));
 
-        var up = WaitForAsync(store.Connection!, connected: true);
+        var up = RedisServer.WaitForStateAsync(store.Connection!, connected: true);
         await redis.StartAgainAsync();
         await up;
         for (var i = 0; i < 5; i++)
@@ -45,26 +43,6 @@ public sealed class RedisOutageLogTests
 
         Assert.Equal(1, logger.Count(3003));
         Assert.Equal(1, logger.Count(3004));
-    }
-
-    private static Task WaitForAsync(IConnectionMultiplexer connection, bool connected)
-    {
-        var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        EventHandler<ConnectionFailedEventArgs> check = (_, _) =>
-        {
-            if (connection.IsConnected == connected)
-            {
-                reached.TrySetResult();
-            }
-        };
-        connection.ConnectionFailed += check;
-        connection.ConnectionRestored += check;
-        if (connection.IsConnected == connected)
-        {
-            reached.TrySetResult();
-        }
-
-        return reached.Task.WaitAsync(TimeSpan.FromSeconds(20));
     }
 
     private sealed class CountingLogger : ILogger<RedisRateLimitStore>

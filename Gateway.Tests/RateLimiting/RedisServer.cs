@@ -22,8 +22,10 @@ internal sealed class RedisServer : IAsyncDisposable
     /// <summary>True when the redis-server program is installed (apt-get install redis-server; .ci/run does it).</summary>
     public static bool Available => File.Exists("/usr/bin/redis-server") || File.Exists("/usr/local/bin/redis-server");
 
+    /// <summary>Starts a server; fails the test (rather than skipping it) when redis-server is not installed.</summary>
     public static async Task<RedisServer> StartAsync()
     {
+        Assert.True(Available, "redis-server is not installed (apt-get install redis-server)");
         var server = new RedisServer(FreePort());
         await server.StartAgainAsync();
         return server;
@@ -85,6 +87,35 @@ internal sealed class RedisServer : IAsyncDisposable
 
     /// <summary>Lets a paused server run again (SIGCONT).</summary>
     public Task ResumeAsync() => SignalAsync("-CONT");
+
+    /// <summary>Completes when <paramref name="connection"/> reports the given state, checked on its events; fails after 20 s.</summary>
+    public static Task WaitForStateAsync(StackExchange.Redis.IConnectionMultiplexer connection, bool connected)
+    {
+        var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        void Check(object? sender, StackExchange.Redis.ConnectionFailedEventArgs e)
+        {
+            if (connection.IsConnected == connected)
+            {
+                reached.TrySetResult();
+            }
+        }
+
+        connection.ConnectionFailed += Check;
+        connection.ConnectionRestored += Check;
+        if (connection.IsConnected == connected)
+        {
+            reached.TrySetResult();
+        }
+
+        return reached.Task.WaitAsync(TimeSpan.FromSeconds(20)).ContinueWith(
+            t =>
+            {
+                connection.ConnectionFailed -= Check;
+                connection.ConnectionRestored -= Check;
+                t.GetAwaiter().GetResult();
+            },
+            TaskScheduler.Default);
+    }
 
     public async ValueTask DisposeAsync()
     {

@@ -11,8 +11,6 @@ namespace PyAirtable.Gateway.Tests.RateLimiting;
 /// <summary>Issue 4: limits shared by several gateway instances through a real redis-server, and what happens when it goes away.</summary>
 public sealed class SharedRateLimitTests
 {
-    private static readonly TimeSpan Reconnect = TimeSpan.FromSeconds(20);
-
     private static Dictionary<string, string?> Settings(string redisUrl, int perMinute, int chatPerMinute = 0, int timeoutMilliseconds = 1000) => new()
     {
         ["REDIS_URL"] = redisUrl,
@@ -48,44 +46,70 @@ public sealed class SharedRateLimitTests
     private static IConnectionMultiplexer Connection(GatewayHost gateway) =>
         gateway.App.Services.GetRequiredService<RedisRateLimitStore>().Connection!;
 
-    /// <summary>Completes when the multiplexer reports the given state (connected or not), checked on its events.</summary>
-    private static Task WaitForStateAsync(IConnectionMultiplexer connection, bool connected)
+    /// <summary>A redis-server, one upstream behind every service and two gateways sharing limits through the server.</summary>
+    private sealed class TwoGateways : IAsyncDisposable
     {
-        var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        void Check(object? sender, ConnectionFailedEventArgs e)
+        private TwoGateways(RedisServer redis, FakeUpstream upstream, GatewayHost first, GatewayHost second)
         {
-            if (connection.IsConnected == connected)
+            Redis = redis;
+            Upstream = upstream;
+            First = first;
+            Second = second;
+        }
+
+        public RedisServer Redis { get; }
+
+        public FakeUpstream Upstream { get; }
+
+        public GatewayHost First { get; }
+
+        public GatewayHost Second { get; }
+
+        public static async Task<TwoGateways> StartAsync(int perMinute, int chatPerMinute = 0, int timeoutMilliseconds = 1000)
+        {
+            var redis = await RedisServer.StartAsync();
+            FakeUpstream? upstream = null;
+            GatewayHost? first = null;
+            try
             {
-                reached.TrySetResult();
+                upstream = await FakeUpstream.StartAsync();
+                var settings = Settings(redis.Url, perMinute, chatPerMinute, timeoutMilliseconds);
+                first = await GatewayHost.StartAsync(upstream, upstream, upstream, settings);
+                var second = await GatewayHost.StartAsync(upstream, upstream, upstream, settings);
+                return new TwoGateways(redis, upstream, first, second);
+            }
+            catch
+            {
+                // Nothing may outlive a failed start, least of all the redis-server process.
+                if (first is not null)
+                {
+                    await first.DisposeAsync();
+                }
+
+                if (upstream is not null)
+                {
+                    await upstream.DisposeAsync();
+                }
+
+                await redis.DisposeAsync();
+                throw;
             }
         }
 
-        connection.ConnectionFailed += Check;
-        connection.ConnectionRestored += Check;
-        if (connection.IsConnected == connected)
+        public async ValueTask DisposeAsync()
         {
-            reached.TrySetResult();
+            await First.DisposeAsync();
+            await Second.DisposeAsync();
+            await Upstream.DisposeAsync();
+            await Redis.DisposeAsync();
         }
-
-        return reached.Task.WaitAsync(Reconnect).ContinueWith(
-            t =>
-            {
-                connection.ConnectionFailed -= Check;
-                connection.ConnectionRestored -= Check;
-                t.GetAwaiter().GetResult();
-            },
-            TaskScheduler.Default);
     }
 
     [Fact]
     public async Task TwoGateways_OneRedis_ShareOneBudget()
     {
-        Assert.True(RedisServer.Available, "redis-server is not installed (apt-get install redis-server)");
-        await using var redis = await RedisServer.StartAsync();
-        await using var upstream = await FakeUpstream.StartAsync();
-        var settings = Settings(redis.Url, perMinute: 6);
-        await using var first = await GatewayHost.StartAsync(upstream, upstream, upstream, settings);
-        await using var second = await GatewayHost.StartAsync(upstream, upstream, upstream, settings);
+        await using var shared = await TwoGateways.StartAsync(perMinute: 6);
+        var (first, second, upstream) = (shared.First, shared.Second, shared.Upstream);
 
         var remaining = new List<string>();
         for (var i = 0; i < 6; i++)
@@ -109,12 +133,8 @@ public sealed class SharedRateLimitTests
     [Fact]
     public async Task ChatAcrossTwoGateways_EleventhCallRefused()
     {
-        Assert.True(RedisServer.Available, "redis-server is not installed (apt-get install redis-server)");
-        await using var redis = await RedisServer.StartAsync();
-        await using var llm = await FakeUpstream.StartAsync();
-        var settings = Settings(redis.Url, perMinute: 1000, chatPerMinute: 10);
-        await using var first = await GatewayHost.StartAsync(null, llm, null, settings);
-        await using var second = await GatewayHost.StartAsync(null, llm, null, settings);
+        await using var shared = await TwoGateways.StartAsync(perMinute: 1000, chatPerMinute: 10);
+        var (first, second, llm) = (shared.First, shared.Second, shared.Upstream);
 
         for (var i = 0; i < 10; i++)
         {
@@ -136,19 +156,15 @@ public sealed class SharedRateLimitTests
     [Fact]
     public async Task RedisStopped_ServedUnderLocalLimits_ThenSharedAgainWhenBack()
     {
-        Assert.True(RedisServer.Available, "redis-server is not installed (apt-get install redis-server)");
-        await using var redis = await RedisServer.StartAsync();
-        await using var upstream = await FakeUpstream.StartAsync();
-        var settings = Settings(redis.Url, perMinute: 4, timeoutMilliseconds: 250);
-        await using var first = await GatewayHost.StartAsync(upstream, upstream, upstream, settings);
-        await using var second = await GatewayHost.StartAsync(upstream, upstream, upstream, settings);
+        await using var shared = await TwoGateways.StartAsync(perMinute: 4, timeoutMilliseconds: 250);
+        var (first, second, redis) = (shared.First, shared.Second, shared.Redis);
 
         // 1. Shared: four requests over two gateways use the one budget of four.
         AssertStatuses([200, 200, 200, 200, 429], await StatusesAsync(first, second, first, second, first));
 
         // 2. Redis goes away: each gateway keeps serving at once, under its own local budget of four.
-        var firstDown = WaitForStateAsync(Connection(first), connected: false);
-        var secondDown = WaitForStateAsync(Connection(second), connected: false);
+        var firstDown = RedisServer.WaitForStateAsync(Connection(first), connected: false);
+        var secondDown = RedisServer.WaitForStateAsync(Connection(second), connected: false);
         await redis.StopAsync();
         var clock = Stopwatch.StartNew();
         var duringOutage = await StatusAsync(first);
@@ -160,8 +176,8 @@ public sealed class SharedRateLimitTests
         await Task.WhenAll(firstDown, secondDown);
 
         // 3. Redis returns (empty): both gateways reconnect and share one budget again.
-        var firstUp = WaitForStateAsync(Connection(first), connected: true);
-        var secondUp = WaitForStateAsync(Connection(second), connected: true);
+        var firstUp = RedisServer.WaitForStateAsync(Connection(first), connected: true);
+        var secondUp = RedisServer.WaitForStateAsync(Connection(second), connected: true);
         await redis.StartAgainAsync();
         await Task.WhenAll(firstUp, secondUp);
         AssertStatuses([200, 200, 200, 200, 429, 429], await StatusesAsync(second, first, second, first, second, first));
@@ -170,7 +186,6 @@ public sealed class SharedRateLimitTests
     [Fact]
     public async Task RedisFrozen_DecisionFallsBackWithinTheTimeout()
     {
-        Assert.True(RedisServer.Available, "redis-server is not installed (apt-get install redis-server)");
         await using var redis = await RedisServer.StartAsync();
         await using var upstream = await FakeUpstream.StartAsync();
         var settings = Settings(redis.Url, perMinute: 100);

@@ -46,8 +46,8 @@ internal static class HostingExtensions
         // event thread instead of being handed to the thread pool, for Kestrel's connections (UnsafePreferInlineScheduling)
         // and the upstream ones (the runtime's DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS, read once, when the process
         // first uses a socket: none is used before this point). Nothing in the gateway blocks a thread, so no hand-off
-        // is needed; on one core the hand-offs were context switches that cost a third of the CPU per request (README,
-        // Performance). With it on, the runtime runs one event thread per core.
+        // is needed; on one core the hand-offs were context switches that dominated the CPU per request
+        // (docs/performance.md, "Scheduling"). With it on, the runtime runs one event thread per core.
         var inline = configuration.GetValue("Gateway:InlineScheduling", true);
         if (inline)
         {

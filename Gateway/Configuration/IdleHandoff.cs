@@ -4,11 +4,11 @@ namespace PyAirtable.Gateway.Configuration;
 /// With inline scheduling, hands a request that arrives while no other is in flight to the thread pool. The thread-pool
 /// thread that runs it spin-waits a little for more work when it is done, so the core stays awake for the upstream's
 /// answer and the client's next request instead of idling between them. A core that idles costs each of those wake-ups
-/// a resumption (21–26 µs each in a VM whose idle CPUs halt at once, twice per request); a request that arrives while
+/// a resumption (dear in a VM whose idle CPUs halt at once, twice per request); a request that arrives while
 /// others are in flight stays on the socket event thread, so a loaded gateway keeps inline scheduling's throughput.
 /// Off by default (<c>Gateway:IdleHandoff=true</c> turns it on): where switching threads is dear the spinning thread
-/// and the event thread take turns on the core, and at one connection the hand-off cost 0.13 ms per request and three
-/// times the CPU (README, Performance). The spin is the runtime's, which Gateway.csproj turns off
+/// and the event thread take turns on the core, and at one connection the hand-off added latency and CPU per request
+/// (figures: docs/performance.md, "Scheduling"). The spin is the runtime's, which Gateway.csproj turns off
 /// (<c>UnfairSemaphoreSpinLimit</c> 0): turning the hand-off on needs <c>DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=70</c> with it.
 /// </summary>
 internal sealed class IdleHandoff

@@ -12,11 +12,11 @@ internal sealed class ObservabilityOptions
     /// Comma-separated names of the framework meters exported when <see cref="StandardMeters"/> is on: Kestrel's
     /// (connections) and the runtime's (GC, thread pool, CPU, memory) by default. Two record on every request and are
     /// left out by default: ASP.NET Core's hosting meter (<c>Microsoft.AspNetCore.Hosting</c>:
-    /// <c>http_server_request_duration_seconds</c>, active requests; about 1.6 % of the gateway's CPU under load),
+    /// <c>http_server_request_duration_seconds</c>, active requests),
     /// whose duration the gateway's own <c>gateway_request_duration_seconds</c> already records per route template, and
-    /// HttpClient's (<c>System.Net.Http</c>: several instruments with many tags on every forwarded request, about 425
-    /// bytes and a few hundred nanoseconds each), whose duration <c>gateway_upstream_request_duration_seconds</c>
-    /// already records per service. Add either here when its series are worth that cost.
+    /// HttpClient's (<c>System.Net.Http</c>: several instruments with many tags, allocating on every forwarded request),
+    /// whose duration <c>gateway_upstream_request_duration_seconds</c> already records per service. Add either here
+    /// when its series are worth that cost (measured: docs/performance.md, "Allocations and meters").
     /// </summary>
     public string StandardMeterNames { get; set; } = "Microsoft.AspNetCore.Server.Kestrel,System.Runtime";
 
