@@ -125,6 +125,7 @@ internal sealed partial class ApiDocumentation : IDisposable
                 }
             }
 
+            cancellationToken.ThrowIfCancellationRequested(); // the host is stopping: no build
             var key = inputs.ToString();
             if (key == _builtFrom && _current is not null)
             {
@@ -160,9 +161,15 @@ internal sealed partial class ApiDocumentation : IDisposable
             completed.TrySetResult(published);
 
             // A build allocates several MB of short-lived object model (the documents read, their JSON nodes, the copies);
-            // builds are rare (a service's document or the routes changed), so one compacting collection hands that
-            // memory back to the OS instead of leaving the heap grown for the process's life.
-            GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+            // builds are rare (a service's document or the routes changed), so one aggressive collection hands that
+            // memory back to the OS instead of leaving the heap grown for the process's life (a forced one keeps it
+            // committed). Never while the host stops: a collection still running when the process exits can keep a
+            // JIT-compiled process from exiting (dotnet/runtime#107800).
+            if (!cancellationToken.IsCancellationRequested)
+            {
+                GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+            }
+
             Log.Built(_logger, published.Generation, published.V1.Body.Length, published.V2.Body.Length, sections.Count(static s => s.Document is not null), sections.Count);
         }
         finally
