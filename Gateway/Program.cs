@@ -3,6 +3,7 @@ using PyAirtable.Gateway.Caching;
 using PyAirtable.Gateway.Configuration;
 using PyAirtable.Gateway.Cors;
 using PyAirtable.Gateway.Dashboard;
+using PyAirtable.Gateway.Documentation;
 using PyAirtable.Gateway.Forwarding;
 using PyAirtable.Gateway.Health;
 using PyAirtable.Gateway.Introspection;
@@ -28,6 +29,7 @@ public partial class Program
         builder.Services.AddGatewayRateLimiting();
         builder.Services.AddGatewayCors();
         builder.Services.AddGatewayHealth();
+        builder.Services.AddGatewayDocumentation();
         builder.AddGatewayObservability();
 
         var app = builder.Build();
@@ -41,6 +43,7 @@ public partial class Program
         app.MapGatewayIntrospection();
         app.MapGatewayCache();
         app.MapGatewayDashboard();
+        app.MapGatewayDocumentation();
         app.MapGatewayRoutes();
         app.MapGatewayFallbacks();
         return app;

@@ -124,6 +124,7 @@ internal static class DemoCommand
         Console.WriteLine($"  curl -i -H 'X-API-Key: {apiKey}' '{g}/api/airtable/bases/appDemo123/tables?view=Grid%20view&fields%5B%5D=Name'");
         Console.WriteLine($"  curl -N -H 'X-API-Key: {apiKey}' -H 'Content-Type: application/json' -d '{{\"message\":\"List my bases\",\"session_id\":\"s1\"}}' {g}/api/chat");
         Console.WriteLine($"  curl -s -H 'X-API-Key: {apiKey}' {g}/api/tools");
+        Console.WriteLine($"  API documentation: {g}/docs  (OpenAPI: {g}/openapi.json, {g}/openapi/v2.json)");
         Console.WriteLine();
         Console.WriteLine("Press Ctrl+C to stop.");
     }

@@ -50,16 +50,19 @@ internal static class EmulatedServiceHost
                 app.UseMiddleware<ReceivedHeadersEcho>();
                 app.MapHealth(name);
                 app.MapFastUpstream();
+                app.MapOpenApiDocument("airtable-gateway.json");
                 app.MapAirtableGateway();
                 break;
             case EmulatedServiceKind.McpServer:
                 app.UseMiddleware<ReceivedHeadersEcho>();
                 app.MapHealth(name);
+                app.MapOpenApiDocument("mcp-server.yaml");
                 break;
             case EmulatedServiceKind.LlmOrchestrator:
                 app.UseMiddleware<ReceivedHeadersEcho>();
                 app.MapHealth(name);
                 app.MapLlmOrchestrator();
+                app.MapOpenApiDocument("llm-orchestrator.json");
                 break;
             default:
                 app.MapHealth(name);

@@ -11,7 +11,7 @@ namespace PyAirtable.Gateway.Tests.Dashboard;
 /// </summary>
 public sealed class DashboardBrowserTests
 {
-    private static readonly string[] ChromiumArgs =
+    internal static readonly string[] ChromiumArgs =
         ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"];
 
     [ChromiumFact]
@@ -152,7 +152,7 @@ public sealed class DashboardBrowserTests
         Assert.Null(await page.EvaluateAsync<string?>("() => sessionStorage.getItem('pyairtable-gateway-key')"));
     }
 
-    private static string RepositoryRoot()
+    internal static string RepositoryRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {

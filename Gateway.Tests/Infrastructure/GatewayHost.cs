@@ -43,6 +43,10 @@ internal sealed class GatewayHost : IAsyncDisposable
         ["RATE_LIMIT_PER_MINUTE"] = "0",
         ["CHAT_RATE_LIMIT_PER_MINUTE"] = "0",
         ["CORS_ORIGINS"] = "http://localhost:3000",
+
+        // The API documentation fetches every service's /openapi.json at start, which would show up in what the fake
+        // upstreams count; its own tests switch it on.
+        ["Gateway:Documentation:Enabled"] = "false",
     };
 
     /// <summary>Command-line arguments for <see cref="Program.CreateApp"/>; a null value leaves the setting out.</summary>

@@ -10,6 +10,8 @@ internal static class GatewayEndpoints
         ("GET", "/livez", "Process liveness"),
         ("GET", "/readyz", "Readiness (503 while draining)"),
         ("GET", "/metrics", "Prometheus metrics"),
+        ("GET", "/docs", "Interactive API documentation"),
+        ("GET", "/openapi.json", "OpenAPI 3.1 document of API v1 (/openapi/v2.json: API v2)"),
     ];
 
     /// <summary>Their templates (a configured route may not take one).</summary>
@@ -23,6 +25,7 @@ internal static class GatewayEndpoints
             }
         }
 
-        return template.StartsWith("/_gateway", StringComparison.OrdinalIgnoreCase) || template.StartsWith("/dashboard", StringComparison.OrdinalIgnoreCase);
+        return template.StartsWith("/_gateway", StringComparison.OrdinalIgnoreCase) || template.StartsWith("/dashboard", StringComparison.OrdinalIgnoreCase)
+            || template.StartsWith("/docs", StringComparison.OrdinalIgnoreCase) || template.StartsWith("/openapi", StringComparison.OrdinalIgnoreCase);
     }
 }
