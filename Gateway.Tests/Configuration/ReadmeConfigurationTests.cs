@@ -130,7 +130,9 @@ public sealed partial class ReadmeConfigurationTests
                     name = names[0][..(names[0].LastIndexOf(':') + 1)] + name;
                 }
 
-                name = name.Replace(":{route}", "", StringComparison.Ordinal);
+                // "`Gateway:Forwarding:RouteTimeoutSeconds:{route}`": the dictionary a placeholder keys.
+                var placeholder = name.LastIndexOf(":{", StringComparison.Ordinal);
+                name = placeholder >= 0 && name.EndsWith('}') ? name[..placeholder] : name;
                 var value = defaults.Count == names.Count ? defaults[i] : defaults.Count == 1 ? defaults[0] : plain;
                 rows.Add(new Row(name, value));
             }

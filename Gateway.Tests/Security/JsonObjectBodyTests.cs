@@ -132,6 +132,29 @@ public sealed class JsonObjectBodyTests
         Assert.False(JsonObjectBody.IsJsonContentType(contentType));
     }
 
+    [Theory]
+    [InlineData(new byte[] { 0xFF })]
+    [InlineData(new byte[] { 0xC0, 0xAE })]
+    [InlineData(new byte[] { 0xED, 0xA0, 0x80 })]
+    [InlineData(new byte[] { 0xE2, 0x82 })]
+    public void Check_InvalidUtf8InString_Refused(byte[] bad)
+    {
+        Assert.Equal("The request body is not valid UTF-8.", Check([.. "{\"a\":\""u8, .. bad, .. "\"}"u8]));
+    }
+
+    [Fact]
+    public void Check_CharacterSplitAcrossSegments_Accepted()
+    {
+        // "é" is C3 A9: the first segment ends after C3.
+        Assert.Null(JsonObjectBody.Check(Segments.Of([.. "{\"a\":\"caf"u8, 0xC3], [0xA9, .. "\"}"u8])));
+    }
+
+    [Fact]
+    public void Check_InvalidUtf8AcrossSegments_Refused()
+    {
+        Assert.Equal("The request body is not valid UTF-8.", JsonObjectBody.Check(Segments.Of([.. "{\"a\":\"caf"u8, 0xC3], [0x41, .. "\"}"u8])));
+    }
+
     /// <summary>A body that arrived in several reads, as the request pipe hands it over.</summary>
     private sealed class Segments : ReadOnlySequenceSegment<byte>
     {

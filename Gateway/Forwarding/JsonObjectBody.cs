@@ -1,6 +1,8 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using System.Text;
 using System.Text.Json;
+using System.Text.Unicode;
 
 namespace PyAirtable.Gateway.Forwarding;
 
@@ -10,6 +12,8 @@ namespace PyAirtable.Gateway.Forwarding;
 /// </summary>
 internal static class JsonObjectBody
 {
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
     /// <summary>True for <c>application/json</c> and <c>application/*+json</c>, with or without parameters.</summary>
     public static bool IsJsonContentType(string? contentType)
     {
@@ -68,11 +72,50 @@ internal static class JsonObjectBody
             }
 
             reader.Skip();
-            return reader.Read() ? "The request body holds more than one JSON value." : null;
+            if (reader.Read())
+            {
+                return "The request body holds more than one JSON value.";
+            }
         }
         catch (JsonException)
         {
             return "The request body is not valid JSON.";
+        }
+
+        // JSON text is UTF-8 (RFC 8259 §8.1); the reader does not check the bytes inside strings, and the body is
+        // forwarded as it is.
+        return IsValidUtf8(body) ? null : "The request body is not valid UTF-8.";
+    }
+
+    private static bool IsValidUtf8(ReadOnlySequence<byte> body)
+    {
+        if (body.IsSingleSegment)
+        {
+            return Utf8.IsValid(body.FirstSpan);
+        }
+
+        // A character may straddle two segments: the decoder keeps the partial one between calls (only a conversion
+        // does; counting leaves its state alone). The characters themselves are thrown away.
+        var decoder = StrictUtf8.GetDecoder();
+        Span<char> scratch = stackalloc char[512];
+        try
+        {
+            foreach (var segment in body)
+            {
+                var bytes = segment.Span;
+                while (!bytes.IsEmpty)
+                {
+                    decoder.Convert(bytes, scratch, flush: false, out var used, out _, out _);
+                    bytes = bytes[used..];
+                }
+            }
+
+            decoder.Convert(ReadOnlySpan<byte>.Empty, scratch, flush: true, out _, out _, out _);
+            return true;
+        }
+        catch (DecoderFallbackException)
+        {
+            return false;
         }
     }
 }
