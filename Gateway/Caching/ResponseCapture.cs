@@ -182,8 +182,10 @@ internal sealed class ResponseCapture : IHttpResponseBodyFeature, IHttpRequestLi
 
             if (flush.IsCompletedSuccessfully)
             {
-                Note(flush.Result);
-                return flush;
+                // A ValueTask is consumed once: its result is read here and handed on in a new one.
+                var completed = flush.Result;
+                Note(completed);
+                return new ValueTask<FlushResult>(completed);
             }
 
             return Awaited(flush);
@@ -205,8 +207,10 @@ internal sealed class ResponseCapture : IHttpResponseBodyFeature, IHttpRequestLi
 
             if (write.IsCompletedSuccessfully)
             {
-                Note(write.Result);
-                return write;
+                // A ValueTask is consumed once: its result is read here and handed on in a new one.
+                var completed = write.Result;
+                Note(completed);
+                return new ValueTask<FlushResult>(completed);
             }
 
             return Awaited(write);
