@@ -18,8 +18,9 @@ internal sealed record LoadOptions
           --payload BYTES         size of the upstream's JSON answer for GET /bench/json (1024)
           --body BYTES            send POST /bench/echo with a body of this size instead of the GET
           --path /p?q             upstream-relative path to request instead (the proxies get /api/airtable + path)
-          --targets a,b,c         which of direct,gateway,yarp,floor to run (direct,gateway,yarp); floor is the least a
-                                  Kestrel + HttpClient proxy can cost (one middleware, no routing or features)
+          --targets a,b,c         which of direct,gateway,yarp,floor,gateway2 to run (direct,gateway,yarp); floor is the least
+                                  a Kestrel + HttpClient proxy can cost (one middleware, no routing or features);
+                                  gateway2 is a second gateway build (--gateway2-dll), measured in the same run
           --pin                   proxies on CPU 0, load generator and upstream on CPU 1 (taskset, or ProcessorAffinity)
           --warmup-curve          also measure time to steady throughput after a cold start on one core (gateway, yarp)
           --warmup-curve-seconds  length of each warm-up curve (60; quick 10)
@@ -27,6 +28,7 @@ internal sealed record LoadOptions
           --instances N           upstream instances behind both proxies (1); the gateway balances over them, so does YARP
           --dead-instances N      also list N instances that refuse connections (0): an instance failure, as both proxies meet it
           --gateway-dll PATH      the gateway to run: Gateway.dll (next to this program by default) or a native AOT executable
+          --gateway2-dll PATH     the build the gateway2 target runs (required with it), to compare two builds in one run
           --gen0size HEX          DOTNET_GCgen0size and DOTNET_GCGen0MaxBudget for YARP and the floor (100000 = 1 MiB, the
                                   budget compiled into the gateway, which runs with its own GC settings);
                                   'none' leaves the runtime's default (a gen0 budget sized from the CPU cache)
@@ -84,6 +86,9 @@ internal sealed record LoadOptions
 
     public string GatewayDll { get; init; } = System.IO.Path.Combine(AppContext.BaseDirectory, "Gateway.dll");
 
+    /// <summary>A second gateway build for the <c>gateway2</c> target, run with the same settings as the first.</summary>
+    public string? Gateway2Dll { get; init; }
+
     /// <summary>Minimum log level of the baselines (YARP, the floor), or "default" for their own configuration.</summary>
     public string ProxyLogLevel { get; init; } = "Warning";
 
@@ -129,10 +134,16 @@ internal sealed record LoadOptions
             .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         foreach (var t in targets)
         {
-            if (t is not ("direct" or "gateway" or "yarp" or "floor"))
+            if (t is not ("direct" or "gateway" or "yarp" or "floor" or "gateway2"))
             {
-                throw new ArgumentException($"Unknown target '{t}' (expected direct, gateway, yarp, floor).");
+                throw new ArgumentException($"Unknown target '{t}' (expected direct, gateway, yarp, floor, gateway2).");
             }
+        }
+
+        var gateway2 = o.String("gateway2-dll");
+        if (targets.Contains("gateway2") && gateway2 is null)
+        {
+            throw new ArgumentException("The gateway2 target needs --gateway2-dll PATH.");
         }
 
         var options = new LoadOptions
@@ -154,6 +165,7 @@ internal sealed record LoadOptions
             WarmupCurveSeconds = o.Int("warmup-curve-seconds", quick ? 10 : 60),
             OutputDirectory = o.String("out", System.IO.Path.Combine("artifacts", "load")),
             GatewayDll = System.IO.Path.GetFullPath(o.String("gateway-dll", System.IO.Path.Combine(AppContext.BaseDirectory, "Gateway.dll"))),
+            Gateway2Dll = gateway2 is null ? null : System.IO.Path.GetFullPath(gateway2),
             ProxyLogLevel = o.String("proxy-log-level", "Warning"),
             GatewayLogLevel = o.String("gateway-log-level", "default"),
             Gen0Size = ParseGen0Size("gen0size", o.String("gen0size", ImageGen0Size)!),

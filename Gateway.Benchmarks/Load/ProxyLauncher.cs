@@ -14,11 +14,13 @@ internal sealed class ProxyLauncher(LoadOptions options, IReadOnlyList<Uri> upst
 
     public static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
 
-    public ProxyProcess StartGateway(int? cpu)
+    public ProxyProcess StartGateway(int? cpu) => StartGateway("gateway", options.GatewayDll, cpu);
+
+    private ProxyProcess StartGateway(string name, string dll, int? cpu)
     {
-        if (!File.Exists(options.GatewayDll))
+        if (!File.Exists(dll))
         {
-            throw new FileNotFoundException($"Gateway assembly not found at {options.GatewayDll} (build in Release, or pass --gateway-dll).");
+            throw new FileNotFoundException($"Gateway assembly not found at {dll} (build in Release, or pass --gateway-dll / --gateway2-dll).");
         }
 
         var port = ProxyProcess.FreePort();
@@ -37,7 +39,7 @@ internal sealed class ProxyLauncher(LoadOptions options, IReadOnlyList<Uri> upst
         // The gateway runs with the GC settings compiled into it; the log level as it ships unless told otherwise.
         AddLogLevels(environment, options.GatewayLogLevel);
         return ProxyProcess.Start(
-            "gateway", options.GatewayDll, ["--urls", string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{port}")], environment, port, cpu);
+            name, dll, ["--urls", string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{port}")], environment, port, cpu);
     }
 
     public ProxyProcess StartYarp(int? cpu) => StartBaseline("yarp", "yarp-proxy", cpu);
@@ -48,6 +50,7 @@ internal sealed class ProxyLauncher(LoadOptions options, IReadOnlyList<Uri> upst
     public ProxyProcess Start(string name, int? cpu) => name switch
     {
         "gateway" => StartGateway(cpu),
+        "gateway2" => StartGateway("gateway2", options.Gateway2Dll!, cpu),
         "yarp" => StartYarp(cpu),
         "floor" => StartFloor(cpu),
         _ => throw new ArgumentOutOfRangeException(nameof(name), name, "Not a proxy target."),

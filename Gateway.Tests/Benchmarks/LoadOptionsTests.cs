@@ -65,8 +65,19 @@ public sealed class LoadOptionsTests
         Assert.False(options.HarnessInline);
     }
 
+    [Fact]
+    public void Parse_Gateway2Target_SecondBuildInTheSameRun()
+    {
+        var options = LoadOptions.Parse(["--targets", "gateway,gateway2,yarp", "--gateway2-dll", "other/Gateway"]);
+
+        Assert.Equal(["gateway", "gateway2", "yarp"], options.Targets);
+        Assert.Equal(Path.GetFullPath("other/Gateway"), options.Gateway2Dll);
+        Assert.Null(LoadOptions.Parse([]).Gateway2Dll);
+    }
+
     [Theory]
     [InlineData("Unknown option '--durations'", "--durations", "5")]
+    [InlineData("The gateway2 target needs --gateway2-dll PATH", "--targets", "gateway,gateway2")]
     [InlineData("Unknown target 'nginx'", "--targets", "nginx")]
     [InlineData("--mode expects closed, open or both", "--mode", "fast")]
     [InlineData("--duration must be in (0, 600]", "--duration", "0")]

@@ -14,6 +14,15 @@ internal static class ObservabilityExtensions
     /// <summary>The standard OpenTelemetry variable; when set, traces are recorded and exported there over OTLP.</summary>
     public const string OtlpEndpointVariable = "OTEL_EXPORTER_OTLP_ENDPOINT";
 
+    /// <summary>
+    /// Series kept per metric of the framework's meters (Kestrel, the runtime: a handful each). The SDK reserves every
+    /// stream's points when the stream is created, 2,000 of them by default (a large-object array per metric); the
+    /// gateway's own meter keeps that default for its route and status labels.
+    /// </summary>
+    public const int FrameworkCardinalityLimit = 200;
+
+    private static readonly MetricStreamConfiguration FrameworkStream = new() { CardinalityLimit = FrameworkCardinalityLimit };
+
     /// <summary>Headers that are never logged, whatever the allow-list says.</summary>
     private static readonly string[] CredentialHeaders =
         ["X-API-Key", "Authorization", "Proxy-Authorization", "Cookie", "Set-Cookie"];
@@ -47,6 +56,7 @@ internal static class ObservabilityExtensions
                 if (options.StandardMeters)
                 {
                     metrics.AddMeter(options.StandardMeterNames.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+                    metrics.AddView(StreamOf);
                 }
 
                 metrics.AddPrometheusExporter(static exporter => exporter.ScrapeResponseCacheDurationMilliseconds = 0);
@@ -81,6 +91,10 @@ internal static class ObservabilityExtensions
 
         return builder;
     }
+
+    /// <summary>The metric stream of an instrument: the SDK's default for the gateway's meter, a smaller reservation for the framework's.</summary>
+    internal static MetricStreamConfiguration? StreamOf(System.Diagnostics.Metrics.Instrument instrument) =>
+        string.Equals(instrument.Meter.Name, GatewayMetrics.MeterName, StringComparison.Ordinal) ? null : FrameworkStream;
 
     /// <summary>Request ids, then telemetry (and header/body logging when on), first in the pipeline so every response carries and counts them.</summary>
     public static IApplicationBuilder UseGatewayObservability(this IApplicationBuilder app)
