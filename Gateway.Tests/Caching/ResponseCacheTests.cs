@@ -304,6 +304,28 @@ public sealed class ResponseCacheTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Get_StaleWithLastModifiedOnly_ValidatedWithIfModifiedSince304Merged()
+    {
+        _f.Answer("dated", ("Cache-Control", "max-age=0"), ("Last-Modified", "Sat, 05 Dec 2026 07:00:00 GMT"), ("X-Version", "1"));
+        using var first = await _f.GetAsync("/api/airtable/dated");
+        _f.Upstream.Handler = FakeUpstream.Respond(304, null, "application/json", ("Cache-Control", "max-age=60"), ("X-Version", "2"));
+
+        using var second = await _f.GetAsync("/api/airtable/dated");
+        using var third = await _f.GetAsync("/api/airtable/dated");
+
+        Assert.Equal("Sat, 05 Dec 2026 07:00:00 GMT", _f.Upstream.Requests[1].Headers["If-Modified-Since"][0]);
+        Assert.False(_f.Upstream.Requests[1].Headers.ContainsKey("If-None-Match"));
+        Assert.Equal(HttpStatusCode.OK, second.StatusCode);
+        Assert.Equal("dated", await second.Content.ReadAsStringAsync());
+        Assert.Equal("PyAirtableGateway; fwd=stale; fwd-status=304", CacheFixture.Status(second));
+        Assert.Equal("2", second.Headers.GetValues("X-Version").Single());
+        Assert.Equal("Sat, 05 Dec 2026 07:00:00 GMT", second.Content.Headers.LastModified?.ToString("r", System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal("PyAirtableGateway; hit", CacheFixture.Status(third));
+        Assert.Equal("2", third.Headers.GetValues("X-Version").Single());
+        Assert.Equal(2, _f.Upstream.ContactCount);
+    }
+
+    [Fact]
     public async Task Get_StaleWithETagChanged_NewResponseStored()
     {
         _f.Answer("old", ("Cache-Control", "max-age=0"), ("ETag", "\"e1\""));
@@ -319,10 +341,13 @@ public sealed class ResponseCacheTests : IAsyncLifetime
         Assert.Equal("PyAirtableGateway; hit", CacheFixture.Status(third));
     }
 
-    [Fact]
-    public async Task Get_MustRevalidateStale_MaxStaleRefused()
+    [Theory]
+    [InlineData("max-age=0, must-revalidate")]
+    [InlineData("max-age=0, proxy-revalidate")]
+    [InlineData("s-maxage=0")]
+    public async Task Get_RevalidateDirectiveStale_MaxStaleRefused(string cacheControl)
     {
-        _f.Answer("{}", ("Cache-Control", "max-age=0, must-revalidate"));
+        _f.Answer("{}", ("Cache-Control", cacheControl));
         using var first = await _f.GetAsync("/api/airtable/mr");
 
         using var second = await _f.GetAsync("/api/airtable/mr", CacheFixture.AliceKey, ("Cache-Control", "max-stale=600"));

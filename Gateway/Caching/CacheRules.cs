@@ -192,13 +192,45 @@ internal static class CacheRules
         }
 
         // Stale: only where the request accepts it and the response allows it.
-        if (!entry.NoStaleReuse && (request.MaxStaleAny || (request.MaxStale is { } maxStale && age - lifetime <= TimeSpan.FromSeconds(maxStale))))
+        var staleness = age - lifetime;
+        if (!entry.NoStaleReuse && (request.MaxStaleAny || (request.MaxStale is { } maxStale && staleness <= TimeSpan.FromSeconds(maxStale))))
         {
             return Reuse.StaleAccepted;
         }
 
+        // RFC 5861 §3: within the service's stale-while-revalidate window the stale entry answers, and a background request refreshes it.
+        if (entry.StaleWhileRevalidate is { } window && staleness <= window)
+        {
+            return Reuse.StaleWhileRevalidate;
+        }
+
         return Reuse.Stale;
     }
+
+    /// <summary>
+    /// RFC 5861 §4: whether <paramref name="entry"/> may answer in place of an error (a 5xx, the service unreachable,
+    /// its circuit open): when its staleness is within the response's <c>stale-if-error</c> or, unless the response
+    /// forbids stale answers, the request's. A request's <c>no-cache</c> refuses it.
+    /// </summary>
+    public static bool CanServeOnError(CachedResponse entry, in CacheControl request, DateTimeOffset now)
+    {
+        if (request.NoCache || entry.AlwaysValidate)
+        {
+            return false;
+        }
+
+        var staleness = entry.Age(now) - entry.FreshnessLifetime;
+        if (entry.StaleIfError is { } window && staleness <= window)
+        {
+            return true;
+        }
+
+        return !entry.NoStaleReuse && request.StaleIfError is { } asked && staleness <= TimeSpan.FromSeconds(asked);
+    }
+
+    /// <summary>Whether a failure answer may be replaced by <paramref name="entry"/> at all (the request or the response named <c>stale-if-error</c>).</summary>
+    public static bool MayServeOnError(CachedResponse entry, in CacheControl request) =>
+        entry.StaleIfError is not null || (request.StaleIfError is not null && !entry.NoStaleReuse);
 
     /// <summary>An HTTP-date (IMF-fixdate and the obsolete forms); null when absent or invalid.</summary>
     public static DateTimeOffset? ParseDate(StringValues value) =>
@@ -262,4 +294,7 @@ internal enum Reuse
 
     /// <summary>The request's directives (<c>no-cache</c>, <c>max-age</c>, <c>min-fresh</c>) refuse it.</summary>
     RequestRefuses,
+
+    /// <summary>Stale, within the response's <c>stale-while-revalidate</c>: it answers, and the service is asked in the background.</summary>
+    StaleWhileRevalidate,
 }

@@ -25,12 +25,14 @@ internal sealed partial class CacheStep : RouteStep
     private readonly TimeProvider _time;
     private readonly TimeSpan _collapseWait;
     private readonly ILogger _logger;
+    private readonly CancellationToken _stopping;
 
     private CacheStep(
         GatewayRoute route, RouteCacheSettings settings, MemoryResponseCache cache, RequestCollapser collapser, CacheMetrics metrics,
-        TimeProvider time, TimeSpan collapseWait, ILogger logger, RouteStep next)
+        TimeProvider time, TimeSpan collapseWait, ILogger logger, RouteStep next, CancellationToken stopping)
         : base(next)
     {
+        _stopping = stopping;
         _route = route;
         _settings = settings;
         _cache = cache;
@@ -77,29 +79,45 @@ internal sealed partial class CacheStep : RouteStep
         if (entry is not null)
         {
             var reuse = CacheRules.CanReuse(entry, directives, now);
-            if (reuse is Reuse.Fresh or Reuse.StaleAccepted)
+            if (reuse == Reuse.Fresh)
             {
                 _metrics.Hit(_route.Name);
-                await ServeAsync(context, entry, now, reuse == Reuse.Fresh ? CacheStatus.Hit : CacheStatus.HitStale);
+                await ServeAsync(context, entry, now, CacheStatus.Hit);
                 return;
             }
 
-            _metrics.Stale(_route.Name);
+            if (reuse is Reuse.StaleAccepted or Reuse.StaleWhileRevalidate)
+            {
+                _metrics.Hit(_route.Name);
+                _metrics.Stale(_route.Name);
+                var revalidate = reuse == Reuse.StaleWhileRevalidate;
+                if (revalidate)
+                {
+                    RevalidateInBackground(context, entry, identity, path, query);
+                }
+
+                await ServeAsync(context, entry, now, CacheStatus.StaleHit(entry.FreshnessLifetime - entry.Age(now), revalidate ? "stale-while-revalidate" : "max-stale"));
+                return;
+            }
+
             forward = reuse == Reuse.RequestRefuses ? CacheStatus.Request : CacheStatus.Stale;
         }
         else
         {
-            _metrics.Miss(_route.Name);
             forward = directives.NoCache ? CacheStatus.Request : pathKnown ? CacheStatus.Miss : CacheStatus.UriMiss;
         }
 
         if (directives.OnlyIfCached)
         {
+            _metrics.Miss(_route.Name);
             context.Response.Headers[CacheStatus.Header] = CacheStatus.OnlyIfCached;
             await ProblemResponse.WriteAsync(context, StatusCodes.Status504GatewayTimeout, "Gateway timeout",
                 "The request asked for a stored response only (only-if-cached) and none can answer it.");
             return;
         }
+
+        _metrics.Miss(_route.Name);
+        var fallback = entry is not null && CacheRules.MayServeOnError(entry, directives) ? entry : null;
 
         // A stale entry with validators is validated: the service may answer 304, and the stored body is sent.
         var revalidating = entry is not null && (entry.ETag is not null || entry.LastModified is not null) && !IsConditional(request) ? entry : null;
@@ -117,7 +135,7 @@ internal sealed partial class CacheStep : RouteStep
 
         if (entry is not null || directives.NoCache || _collapseWait <= TimeSpan.Zero)
         {
-            await ForwardAsync(context, body, forward, directives, identity, path, query, now, revalidating);
+            await ForwardAsync(context, body, forward, directives, identity, path, query, now, revalidating, fallback);
             return;
         }
 
@@ -127,7 +145,7 @@ internal sealed partial class CacheStep : RouteStep
         {
             try
             {
-                await ForwardAsync(context, body, forward, directives, identity, path, query, now, null);
+                await ForwardAsync(context, body, forward, directives, identity, path, query, now, null, null);
             }
             finally
             {
@@ -158,23 +176,37 @@ internal sealed partial class CacheStep : RouteStep
             return;
         }
 
-        await ForwardAsync(context, body, forward, directives, identity, path, query, now, null);
+        await ForwardAsync(context, body, forward, directives, identity, path, query, now, null, null);
     }
 
     private async Task ForwardAsync(
         HttpContext context, ForwardedContent? body, string forward, CacheControl directives, string? identity, string path, string query,
-        DateTimeOffset requestTime, CachedResponse? revalidating)
+        DateTimeOffset requestTime, CachedResponse? revalidating, CachedResponse? fallback)
     {
         var original = context.Features.GetRequiredFeature<IHttpResponseBodyFeature>();
         var lifetime = context.Features.GetRequiredFeature<IHttpRequestLifetimeFeature>();
         var capture = new ResponseCapture(original, lifetime, _settings.MaxObjectBytes);
-        var miss = new Miss(this, context, capture, forward, directives, identity, path, query, requestTime, revalidating);
+        var miss = new Miss(this, context, capture, forward, directives, identity, path, query, requestTime, revalidating, fallback);
+        if (fallback is not null)
+        {
+            // stale-if-error: a failure's body is held back (decided at its first byte) when the stored response answers instead.
+            capture.HoldFor(static state => ((Miss)state).ServesOnError(), miss);
+        }
+
         context.Features.Set<IHttpResponseBodyFeature>(capture);
         context.Features.Set<IHttpRequestLifetimeFeature>(capture);
         context.Response.OnStarting(static state => ((Miss)state).Starting(), miss);
         try
         {
             await Next!.InvokeAsync(context, body);
+            if (capture.Discarded || (fallback is not null && !context.Response.HasStarted && miss.ServesOnError()))
+            {
+                context.Features.Set(original);
+                context.Features.Set(lifetime);
+                await miss.ServeFallbackAsync();
+                return;
+            }
+
             if (!context.Response.HasStarted)
             {
                 await miss.Starting();
@@ -189,6 +221,54 @@ internal sealed partial class CacheStep : RouteStep
             context.Features.Set(original);
             context.Features.Set(lifetime);
             capture.Release();
+        }
+    }
+
+    /// <summary>
+    /// stale-while-revalidate: a conditional copy of the request goes to the service in the background, on its own
+    /// cancellation (bounded, and by shutdown), collapsed with the misses for the same key: when one is already
+    /// under way, nothing more is sent.
+    /// </summary>
+    private void RevalidateInBackground(HttpContext context, CachedResponse entry, string? identity, string path, string query)
+    {
+        var key = CollapseKey(path, query, identity, context.Request);
+        if (!_collapser.TryLead(key, out var leader))
+        {
+            return;
+        }
+
+        var cancellation = CancellationTokenSource.CreateLinkedTokenSource(_stopping);
+        cancellation.CancelAfter(RevalidationTimeout);
+        var background = BackgroundRequest.Create(context, entry, cancellation.Token);
+        ThreadPool.UnsafeQueueUserWorkItem(
+            new Revalidation(this, background, entry, identity, path, query, key, leader, cancellation), preferLocal: false);
+    }
+
+    /// <summary>The longest a background revalidation may take.</summary>
+    private static readonly TimeSpan RevalidationTimeout = TimeSpan.FromMinutes(2);
+
+    private sealed class Revalidation(
+        CacheStep step, DefaultHttpContext context, CachedResponse entry, string? identity, string path, string query, string key,
+        TaskCompletionSource leader, CancellationTokenSource cancellation) : IThreadPoolWorkItem
+    {
+        public void Execute() => _ = RunAsync();
+
+        private async Task RunAsync()
+        {
+            try
+            {
+                await step.ForwardAsync(context, null, CacheStatus.Stale, default, identity, path, query, step._time.GetUtcNow(), entry, null);
+                Log.Revalidated(step._logger, step._route.Name, context.Response.StatusCode, context.TraceIdentifier);
+            }
+            catch (Exception ex)
+            {
+                Log.RevalidationFailed(step._logger, step._route.Name, context.TraceIdentifier, ex);
+            }
+            finally
+            {
+                step._collapser.Finish(key, leader);
+                cancellation.Dispose();
+            }
         }
     }
 
@@ -414,14 +494,16 @@ internal sealed partial class CacheStep : RouteStep
         private readonly string _query;
         private readonly DateTimeOffset _requestTime;
         private readonly CachedResponse? _revalidating;
+        private readonly CachedResponse? _fallback;
         private readonly string[] _gatewayHeaders;
+        private int _failure;
         private StoreDecision _decision;
         private bool _started;
         private CachedResponse? _refreshed;
 
         public Miss(
             CacheStep step, HttpContext context, ResponseCapture capture, string forward, CacheControl directives, string? identity, string path,
-            string query, DateTimeOffset requestTime, CachedResponse? revalidating)
+            string query, DateTimeOffset requestTime, CachedResponse? revalidating, CachedResponse? fallback)
         {
             _step = step;
             _context = context;
@@ -433,6 +515,7 @@ internal sealed partial class CacheStep : RouteStep
             _query = query;
             _requestTime = requestTime;
             _revalidating = revalidating;
+            _fallback = fallback;
 
             // Headers set before the service answered are the gateway's own (request id, version, CORS): never stored.
             var headers = context.Response.Headers;
@@ -479,6 +562,56 @@ internal sealed partial class CacheStep : RouteStep
 
             response.Headers[CacheStatus.Header] = string.Concat(_forward, CacheStatus.StoredSuffix);
             return Task.CompletedTask;
+        }
+
+        /// <summary>stale-if-error: the service failed (5xx, unreachable, circuit open, timed out) and the stored response may answer instead.</summary>
+        public bool ServesOnError()
+        {
+            var status = _context.Response.StatusCode;
+            if (_fallback is null || status < 500 || !CacheRules.CanServeOnError(_fallback, _directives, _step._time.GetUtcNow()))
+            {
+                return false;
+            }
+
+            _failure = status;
+            return true;
+        }
+
+        /// <summary>Answers with the stored response in place of the failure, which never reached the client.</summary>
+        public Task ServeFallbackAsync()
+        {
+            _started = true;
+            _capture.Stop();
+            var headers = _context.Response.Headers;
+            List<string>? failures = null;
+            foreach (var header in headers)
+            {
+                if (!IsGateways(header.Key))
+                {
+                    (failures ??= []).Add(header.Key);
+                }
+            }
+
+            if (failures is not null)
+            {
+                foreach (var name in failures)
+                {
+                    headers.Remove(name);
+                }
+            }
+
+            if (_revalidating is not null)
+            {
+                // The validators were the gateway's, not the client's: the client gets the whole stored response.
+                _context.Request.Headers.Remove(HeaderNames.IfNoneMatch);
+                _context.Request.Headers.Remove(HeaderNames.IfModifiedSince);
+            }
+
+            var now = _step._time.GetUtcNow();
+            var fallback = _fallback!;
+            _step._metrics.Stale(_step._route.Name);
+            Log.ServedOnError(_step._logger, _step._route.Name, _failure, _context.TraceIdentifier);
+            return ServeAsync(_context, fallback, now, CacheStatus.ServedOnError(_forward, _failure, fallback.FreshnessLifetime - fallback.Age(now)));
         }
 
         public async Task CompleteAsync()
@@ -601,12 +734,26 @@ internal sealed partial class CacheStep : RouteStep
                 FreshnessLifetime = decision.Lifetime,
                 NoStaleReuse = directives.MustRevalidate || directives.ProxyRevalidate || directives.SharedMaxAge is not null,
                 AlwaysValidate = directives.NoCache,
+                StaleWhileRevalidate = StaleWindow(directives, directives.StaleWhileRevalidate),
+                StaleIfError = StaleWindow(directives, directives.StaleIfError),
                 ETag = source.ETag.Count > 0 ? source.ETag[0] : null,
                 LastModified = lastModified,
                 SelectingNames = names,
                 SelectingValues = values,
                 HeaderBytes = headerBytes,
             };
+        }
+
+        /// <summary>An RFC 5861 window; none where the response forbids stale answers (<c>must-revalidate</c>, <c>proxy-revalidate</c>, <c>no-cache</c>).</summary>
+        private TimeSpan? StaleWindow(in CacheControl directives, int? seconds)
+        {
+            if (seconds is not { } window || directives.MustRevalidate || directives.ProxyRevalidate || directives.NoCache)
+            {
+                return null;
+            }
+
+            var span = TimeSpan.FromSeconds(window);
+            return _step._settings.MaxTtl is { } cap && span > cap ? cap : span;
         }
 
         private bool IsGateways(string name)
@@ -655,9 +802,13 @@ internal sealed partial class CacheStep : RouteStep
         private readonly TimeProvider _time;
         private readonly TimeSpan _collapseWait;
         private readonly ILogger _logger;
+        private readonly CancellationToken _stopping;
 
-        public Factory(MemoryResponseCache cache, RequestCollapser collapser, CacheMetrics metrics, TimeProvider time, IOptions<CacheOptions> options, ILogger<CacheStep> logger)
+        public Factory(
+            MemoryResponseCache cache, RequestCollapser collapser, CacheMetrics metrics, TimeProvider time, IOptions<CacheOptions> options,
+            IHostApplicationLifetime lifetime, ILogger<CacheStep> logger)
         {
+            _stopping = lifetime.ApplicationStopping;
             _cache = cache;
             _collapser = collapser;
             _metrics = metrics;
@@ -669,7 +820,7 @@ internal sealed partial class CacheStep : RouteStep
         public int Order => 200;
 
         public RouteStep? Create(GatewayRoute route, RouteStep next) =>
-            route.Entry.Cache is { } settings ? new CacheStep(route, settings, _cache, _collapser, _metrics, _time, _collapseWait, _logger, next) : null;
+            route.Entry.Cache is { } settings ? new CacheStep(route, settings, _cache, _collapser, _metrics, _time, _collapseWait, _logger, next, _stopping) : null;
     }
 
     private static partial class Log
@@ -682,5 +833,14 @@ internal sealed partial class CacheStep : RouteStep
 
         [LoggerMessage(9003, LogLevel.Debug, "Waited for a concurrent identical request of route {Route} in vain; forwarding (request {RequestId})")]
         public static partial void CollapseTimedOut(ILogger logger, string route, string requestId);
+
+        [LoggerMessage(9004, LogLevel.Debug, "Revalidated a stale response of route {Route} in the background: {StatusCode} (request {RequestId})")]
+        public static partial void Revalidated(ILogger logger, string route, int statusCode, string requestId);
+
+        [LoggerMessage(9005, LogLevel.Warning, "Background revalidation of a stale response of route {Route} failed (request {RequestId})")]
+        public static partial void RevalidationFailed(ILogger logger, string route, string requestId, Exception exception);
+
+        [LoggerMessage(9006, LogLevel.Information, "The service failed with {StatusCode} on route {Route}; a stored response answered instead (stale-if-error) (request {RequestId})")]
+        public static partial void ServedOnError(ILogger logger, string route, int statusCode, string requestId);
     }
 }

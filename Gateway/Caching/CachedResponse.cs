@@ -44,6 +44,12 @@ internal sealed class CachedResponse
     /// <summary>Unqualified <c>no-cache</c>: never served without validation.</summary>
     public required bool AlwaysValidate { get; init; }
 
+    /// <summary><c>stale-while-revalidate</c> (RFC 5861 §3): how long past its lifetime the entry may answer while it is revalidated in the background; null: not at all.</summary>
+    public TimeSpan? StaleWhileRevalidate { get; init; }
+
+    /// <summary><c>stale-if-error</c> (RFC 5861 §4): how long past its lifetime the entry may answer when the service fails; null: not at all.</summary>
+    public TimeSpan? StaleIfError { get; init; }
+
     public required string? ETag { get; init; }
 
     public required DateTimeOffset? LastModified { get; init; }

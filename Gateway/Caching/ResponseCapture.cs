@@ -12,6 +12,9 @@ namespace PyAirtable.Gateway.Caching;
 /// marks the copy broken, and so does aborting the request: it stands in for the request's
 /// <see cref="IHttpRequestLifetimeFeature"/> too, because the server cancels <c>RequestAborted</c> asynchronously, so
 /// an abort (the forwarder's answer to a service failing mid-body) may not show there yet when the step looks.
+/// With <see cref="HoldFor"/> the first body activity asks a gate first: when it says so (a failure a stored response
+/// answers instead, <c>stale-if-error</c>), nothing reaches the client (the response has not started) and the body
+/// is dropped; otherwise everything passes as usual, nothing held.
 /// </summary>
 internal sealed class ResponseCapture : IHttpResponseBodyFeature, IHttpRequestLifetimeFeature
 {
@@ -22,6 +25,17 @@ internal sealed class ResponseCapture : IHttpResponseBodyFeature, IHttpRequestLi
     private Stream? _stream;
     private byte[]? _buffer;
     private int _length;
+    private Func<object, bool>? _gate;
+    private object? _gateState;
+    private GateMode _mode = GateMode.Pass;
+    private byte[]? _scratch;
+
+    private enum GateMode : byte
+    {
+        Pass,
+        Undecided,
+        Discard,
+    }
 
     public ResponseCapture(IHttpResponseBodyFeature inner, IHttpRequestLifetimeFeature lifetime, long maxBytes)
     {
@@ -39,6 +53,17 @@ internal sealed class ResponseCapture : IHttpResponseBodyFeature, IHttpRequestLi
 
     public int Length => _length;
 
+    /// <summary>The gate said to drop the body: nothing of it reached the client.</summary>
+    public bool Discarded => _mode == GateMode.Discard;
+
+    /// <summary>Asks <paramref name="gate"/> (with <paramref name="state"/>) at the first body activity whether to drop the body instead of passing it on.</summary>
+    public void HoldFor(Func<object, bool> gate, object state)
+    {
+        _gate = gate;
+        _gateState = state;
+        _mode = GateMode.Undecided;
+    }
+
     public Stream Stream => _stream ??= _writer.AsStream(leaveOpen: true);
 
     public PipeWriter Writer => _writer;
@@ -52,17 +77,46 @@ internal sealed class ResponseCapture : IHttpResponseBodyFeature, IHttpRequestLi
     public void Abort()
     {
         Broken = true;
-        _lifetime.Abort();
+        if (_mode != GateMode.Discard)
+        {
+            _lifetime.Abort();
+        }
     }
 
     public void DisableBuffering() => _inner.DisableBuffering();
 
-    public Task StartAsync(CancellationToken cancellationToken = default) => _inner.StartAsync(cancellationToken);
+    public Task StartAsync(CancellationToken cancellationToken = default) => Discarding() ? Task.CompletedTask : _inner.StartAsync(cancellationToken);
 
     public Task SendFileAsync(string path, long offset, long? count, CancellationToken cancellationToken = default) =>
         SendFileFallback.SendFileAsync(Stream, path, offset, count, cancellationToken);
 
-    public Task CompleteAsync() => _inner.CompleteAsync();
+    public Task CompleteAsync() => Discarding() ? Task.CompletedTask : _inner.CompleteAsync();
+
+    /// <summary>True when the body is dropped; decided once, at the first body activity.</summary>
+    private bool Discarding()
+    {
+        if (_mode == GateMode.Undecided)
+        {
+            _mode = _gate!(_gateState!) ? GateMode.Discard : GateMode.Pass;
+            if (_mode == GateMode.Discard)
+            {
+                Stop();
+            }
+        }
+
+        return _mode == GateMode.Discard;
+    }
+
+    private Memory<byte> Scratch(int sizeHint)
+    {
+        var size = Math.Max(sizeHint, 4096);
+        if (_scratch is null || _scratch.Length < size)
+        {
+            _scratch = new byte[size];
+        }
+
+        return _scratch;
+    }
 
     /// <summary>Stops copying (the response turned out not storable) and gives the buffer back.</summary>
     public void Stop()
@@ -130,12 +184,17 @@ internal sealed class ResponseCapture : IHttpResponseBodyFeature, IHttpRequestLi
 
         public override long UnflushedBytes => _inner.UnflushedBytes;
 
-        public override Memory<byte> GetMemory(int sizeHint = 0) => _last = _inner.GetMemory(sizeHint);
+        public override Memory<byte> GetMemory(int sizeHint = 0) => _owner.Discarding() ? _owner.Scratch(sizeHint) : _last = _inner.GetMemory(sizeHint);
 
         public override Span<byte> GetSpan(int sizeHint = 0) => GetMemory(sizeHint).Span;
 
         public override void Advance(int bytes)
         {
+            if (_owner.Discarding())
+            {
+                return;
+            }
+
             if (bytes > 0)
             {
                 _owner.Append(_last.Span[..bytes]);
@@ -154,6 +213,11 @@ internal sealed class ResponseCapture : IHttpResponseBodyFeature, IHttpRequestLi
                 _owner.Broken = true;
             }
 
+            if (_owner.Discarding())
+            {
+                return;
+            }
+
             _inner.Complete(exception);
         }
 
@@ -164,11 +228,21 @@ internal sealed class ResponseCapture : IHttpResponseBodyFeature, IHttpRequestLi
                 _owner.Broken = true;
             }
 
+            if (_owner.Discarding())
+            {
+                return default;
+            }
+
             return _inner.CompleteAsync(exception);
         }
 
         public override ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default)
         {
+            if (_owner.Discarding())
+            {
+                return default;
+            }
+
             ValueTask<FlushResult> flush;
             try
             {
@@ -193,6 +267,11 @@ internal sealed class ResponseCapture : IHttpResponseBodyFeature, IHttpRequestLi
 
         public override ValueTask<FlushResult> WriteAsync(ReadOnlyMemory<byte> source, CancellationToken cancellationToken = default)
         {
+            if (_owner.Discarding())
+            {
+                return default;
+            }
+
             _owner.Append(source.Span);
             ValueTask<FlushResult> write;
             try

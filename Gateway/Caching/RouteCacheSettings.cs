@@ -1,4 +1,6 @@
+using System.Collections.Frozen;
 using System.Globalization;
+using PyAirtable.Gateway.Routing;
 
 namespace PyAirtable.Gateway.Caching;
 
@@ -60,10 +62,7 @@ internal sealed class RouteCacheSettings
 
         foreach (var header in definition.KeyHeaders)
         {
-            if (header.Length == 0 || !IsToken(header))
-            {
-                errors.Add($"{key}:KeyHeaders has '{header}', which is not a header name.");
-            }
+            RouteTableBuilder.CheckHeaderName(header, $"{key}:KeyHeaders", FrozenSet<string>.Empty, errors);
         }
 
         if (errors.Count > count || !enabled)
@@ -88,18 +87,5 @@ internal sealed class RouteCacheSettings
         }
 
         return TimeSpan.FromSeconds(seconds);
-    }
-
-    private static bool IsToken(string name)
-    {
-        foreach (var c in name)
-        {
-            if (!(char.IsAsciiLetterOrDigit(c) || "!#$%&'*+-.^_`|~".Contains(c)))
-            {
-                return false;
-            }
-        }
-
-        return true;
     }
 }

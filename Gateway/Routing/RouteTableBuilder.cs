@@ -484,7 +484,8 @@ internal sealed class RouteTableBuilder
         return names;
     }
 
-    private static void CheckHeaderName(string name, string key, FrozenSet<string> owned, List<string> errors)
+    /// <summary>Adds an error naming <paramref name="key"/> when <paramref name="name"/> is not a header name (an RFC 9110 token) or is one of <paramref name="owned"/>.</summary>
+    internal static void CheckHeaderName(string name, string key, FrozenSet<string> owned, List<string> errors)
     {
         foreach (var c in name)
         {
