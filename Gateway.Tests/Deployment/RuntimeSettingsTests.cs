@@ -37,6 +37,7 @@ public sealed class RuntimeSettingsTests
         Assert.False(properties.GetProperty("System.GC.Server").GetBoolean());
         Assert.False(properties.GetProperty("System.GC.Concurrent").GetBoolean());
         Assert.Equal(1024 * 1024, properties.GetProperty("System.GC.Gen0MaxBudget").GetInt32());
+        Assert.Equal(4 * 1024 * 1024, properties.GetProperty("System.GC.Gen1MaxBudget").GetInt32());
         Assert.Equal(75, properties.GetProperty("System.GC.HeapHardLimitPercent").GetInt32());
         Assert.Equal(5, properties.GetProperty("System.GC.ConserveMemory").GetInt32());
     }
