@@ -37,9 +37,20 @@ public sealed class RuntimeSettingsTests
         Assert.False(properties.GetProperty("System.GC.Server").GetBoolean());
         Assert.False(properties.GetProperty("System.GC.Concurrent").GetBoolean());
         Assert.Equal(1024 * 1024, properties.GetProperty("System.GC.Gen0MaxBudget").GetInt32());
-        Assert.Equal(4 * 1024 * 1024, properties.GetProperty("System.GC.Gen1MaxBudget").GetInt32());
         Assert.Equal(75, properties.GetProperty("System.GC.HeapHardLimitPercent").GetInt32());
         Assert.Equal(5, properties.GetProperty("System.GC.ConserveMemory").GetInt32());
+    }
+
+    [Fact]
+    public void NativeAot_Gen1BudgetEmbeddedUnderTheGcsOwnName()
+    {
+        // The GC reads Gen1MaxBudget only under its own name (no System.GC.* name): as a compiler runtime option, in hex.
+        var project = System.Xml.Linq.XDocument.Load(DeploymentFiles.PathOf("Gateway", "Gateway.csproj"));
+        var options = project.Descendants("IlcArg").Select(static e => (string?)e.Attribute("Include")).ToList();
+
+        var option = Assert.Single(options, static o => o?.StartsWith("--runtimeopt:GCGen1MaxBudget=", StringComparison.Ordinal) == true);
+        Assert.Equal(4 * 1024 * 1024, Convert.ToInt64(option!.Split('=')[1], 16));
+        Assert.False(ConfigProperties().TryGetProperty("System.GC.Gen1MaxBudget", out _), "a runtimeconfig name the GC ignores");
     }
 
     [Fact]
