@@ -20,6 +20,7 @@ internal static class CacheServices
         services.AddSingleton<RedisResponseCache>();
         services.AddHostedService(static services => services.GetRequiredService<RedisResponseCache>());
         services.AddSingleton<RequestCollapser>();
+        services.AddSingleton<CacheFeed>();
         services.AddSingleton<IRouteStepFactory, CacheStep.Factory>();
         return services;
     }
