@@ -55,9 +55,15 @@ internal sealed class SharedCacheFixture : IAsyncDisposable
         ["Logging:LogLevel:PyAirtable.Gateway.Caching"] = "Information",
     };
 
-    public static async Task<SharedCacheFixture> StartAsync()
+    /// <summary>Starts the fixture; with <paramref name="redisDownAtStart"/> the gateways start while the redis-server is stopped (<see cref="RedisServer.StartAgainAsync"/> brings it up).</summary>
+    public static async Task<SharedCacheFixture> StartAsync(bool redisDownAtStart = false)
     {
         var redis = await RedisServer.StartAsync();
+        if (redisDownAtStart)
+        {
+            await redis.StopAsync();
+        }
+
         FakeUpstream? upstream = null;
         GatewayHost? first = null;
         try
@@ -142,6 +148,25 @@ internal sealed class SharedCacheFixture : IAsyncDisposable
 
         using var response = await gateway.SendAsync(request);
         return ((int)response.StatusCode, CacheFixture.Status(response), await response.Content.ReadAsStringAsync());
+    }
+
+    /// <summary>Waits until both gateways are connected to Redis and subscribed to the invalidation channel.</summary>
+    public async Task WaitSharedAsync()
+    {
+        await Task.WhenAll(
+            RedisServer.WaitForStateAsync(Shared(First).Connection!, connected: true),
+            RedisServer.WaitForStateAsync(Shared(Second).Connection!, connected: true));
+        await using var redis = await ConnectAsync();
+        var server = redis.GetServer(redis.GetEndPoints()[0]);
+        var channel = RedisChannel.Literal(Prefix + "invalidate");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        // No event tells a test that a subscription is in place on the server; the server itself is asked.
+        while (await server.SubscriptionSubscriberCountAsync(channel) < 2)
+        {
+            Assert.True(clock.Elapsed < Timeouts.Signal, "the gateways did not subscribe to the invalidation channel");
+            await Task.Delay(20);
+        }
     }
 
     /// <summary>A connection of the test's own to the fixture's Redis.</summary>

@@ -42,3 +42,33 @@ public sealed class SharedCacheStartupTests
         Assert.Contains(expected, error, StringComparison.Ordinal);
     }
 }
+
+/// <summary>Issue 23: gateways that started while Redis was down share their cache (and invalidations) once it is up.</summary>
+public sealed class SharedCacheLateRedisTests
+{
+    [Fact]
+    public async Task RedisDownAtStart_ThenUp_SharedAndInvalidationsReachTheOther()
+    {
+        await using var f = await SharedCacheFixture.StartAsync(redisDownAtStart: true);
+        var early = await SharedCacheFixture.GetAsync(f.First, "/api/airtable/late");
+
+        await f.Redis.StartAgainAsync();
+        await f.WaitSharedAsync();
+        var written = SharedCacheFixture.WrittenAsync(f.First);
+        var stored = await SharedCacheFixture.GetAsync(f.First, "/api/airtable/late?after=1");
+        await written;
+        var other = await SharedCacheFixture.GetAsync(f.Second, "/api/airtable/late?after=1");
+        var applied = SharedCacheFixture.InvalidatedAsync(f.Second);
+        using (var post = await f.First.SendAsync(HttpMethod.Post, "/api/airtable/late", json: "{}"))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.OK, post.StatusCode);
+        }
+
+        await applied;
+        var afterWrite = await SharedCacheFixture.GetAsync(f.Second, "/api/airtable/late?after=1");
+
+        Assert.Equal("PyAirtableGateway; fwd=uri-miss; stored", early.CacheStatus);
+        Assert.Equal((200, "PyAirtableGateway; hit", stored.Body), other);
+        Assert.Equal("PyAirtableGateway; fwd=uri-miss; stored", afterWrite.CacheStatus);
+    }
+}

@@ -74,6 +74,7 @@ internal sealed partial class RedisResponseCache : IHostedService, IAsyncDisposa
     private int _outage;
     private int _pendingCount;
     private int _purgeAllPending;
+    private int _subscribed;
 
     public RedisResponseCache(
         IOptions<CacheOptions> options, IOptions<RateLimitOptions> redis, MemoryResponseCache memory, TimeProvider time, ILogger<RedisResponseCache> logger)
@@ -113,15 +114,7 @@ internal sealed partial class RedisResponseCache : IHostedService, IAsyncDisposa
         _connection.ConnectionFailed += OnConnectionFailed;
         _connection.ConnectionRestored += OnConnectionRestored;
         _database = _connection.GetDatabase();
-        try
-        {
-            // Registered even while disconnected: the connection subscribes again whenever it reconnects.
-            await _connection.GetSubscriber().SubscribeAsync(_channel, OnInvalidation);
-        }
-        catch (RedisException)
-        {
-            MarkUnavailable("not subscribed at start", backOff: false);
-        }
+        await SubscribeAsync();
 
         if (_connection.IsConnected)
         {
@@ -134,6 +127,25 @@ internal sealed partial class RedisResponseCache : IHostedService, IAsyncDisposa
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>Subscribes to the invalidation channel once (the connection renews a subscription whenever it reconnects); retried when Redis returns.</summary>
+    private async Task SubscribeAsync()
+    {
+        if (Interlocked.CompareExchange(ref _subscribed, 1, 0) != 0)
+        {
+            return;
+        }
+
+        try
+        {
+            await _connection!.GetSubscriber().SubscribeAsync(_channel, OnInvalidation);
+        }
+        catch (Exception ex) when (ex is RedisException or ObjectDisposedException or InvalidOperationException)
+        {
+            Volatile.Write(ref _subscribed, 0);
+            MarkUnavailable("not subscribed to invalidations", backOff: false);
+        }
+    }
 
     /// <summary>The hash of the entries for a path, query and identity (null: shared). The path is length-prefixed, so no two keys collide.</summary>
     internal static string EntryKey(string prefix, string path, string query, string? identity) =>
@@ -563,6 +575,7 @@ internal sealed partial class RedisResponseCache : IHostedService, IAsyncDisposa
         {
             // Invalidations other replicas published meanwhile never arrived: what this replica holds may be outdated.
             _memory.Purge("");
+            ThreadPool.UnsafeQueueUserWorkItem(static cache => _ = cache.SubscribeAsync(), this, preferLocal: false);
             return;
         }
 
@@ -572,6 +585,7 @@ internal sealed partial class RedisResponseCache : IHostedService, IAsyncDisposa
             _memory.Purge("");
             MarkAvailable();
             ThreadPool.UnsafeQueueUserWorkItem(static cache => _ = cache.CatchUpAsync(), this, preferLocal: false);
+            ThreadPool.UnsafeQueueUserWorkItem(static cache => _ = cache.SubscribeAsync(), this, preferLocal: false);
         }
     }
 
