@@ -10,8 +10,8 @@ namespace PyAirtable.Gateway.Caching;
 /// </summary>
 internal sealed class CachedResponse
 {
-    /// <summary>Bytes counted for an entry besides its body and headers.</summary>
-    public const int Overhead = 256;
+    /// <summary>Bytes counted for an entry besides its body and headers: what the entry, its strings and arrays cost on the heap (measured, docs/performance.md#response-cache).</summary>
+    public const int Overhead = 512;
 
     public required string Route { get; init; }
 
