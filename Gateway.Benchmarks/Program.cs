@@ -1,3 +1,4 @@
+using PyAirtable.Gateway.Benchmarks.Cache;
 using PyAirtable.Gateway.Benchmarks.Demo;
 using PyAirtable.Gateway.Benchmarks.EmulatedServices;
 using PyAirtable.Gateway.Benchmarks.Load;
@@ -15,6 +16,7 @@ internal static class BenchmarkProgram
           demo     emulated PyAirtable services plus the real gateway on the default ports (until Ctrl+C)
           load     load harness: direct vs gateway vs YARP on loopback (see README.md for options)
           micro    BenchmarkDotNet micro-benchmarks (remaining args go to BenchmarkSwitcher)
+          cache-memory  heap bytes per cached KiB of the response cache (in-process gateway, see README.md)
           services the emulated services alone (demo --no-gateway)
         """;
 
@@ -35,6 +37,8 @@ internal static class BenchmarkProgram
                 return await DemoCommand.RunAsync([.. rest, "--no-gateway"]);
             case "load":
                 return await LoadCommand.RunAsync(rest);
+            case "cache-memory":
+                return await CacheMemoryCommand.RunAsync(rest);
             case "micro":
                 return MicroCommand.Run(rest);
             case "yarp-proxy":

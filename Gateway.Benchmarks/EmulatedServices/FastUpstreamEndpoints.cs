@@ -14,7 +14,8 @@ internal static class FastUpstreamEndpoints
 
     /// <summary>
     /// <c>GET /bench/json?size=N</c>: N bytes of JSON (1 KB by default) from a cache, with a
-    /// Content-Length; with <c>&amp;chunked=1</c> without one, in two flushed halves (chunked on the wire).
+    /// Content-Length; with <c>&amp;chunked=1</c> without one, in two flushed halves (chunked on the wire); with
+    /// <c>&amp;max-age=S</c> marked <c>Cache-Control: public, max-age=S</c>.
     /// </summary>
     private static Task JsonAsync(HttpContext context)
     {
@@ -29,6 +30,13 @@ internal static class FastUpstreamEndpoints
         var body = JsonPayloadCache.Get(size);
         var response = context.Response;
         response.ContentType = "application/json";
+        if (query.TryGetValue("max-age", out var maxAge)
+            && int.TryParse(maxAge, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds))
+        {
+            // For the gateway-cached target: an answer every client may share, so the gateway's cache serves it.
+            response.Headers.CacheControl = string.Create(CultureInfo.InvariantCulture, $"public, max-age={seconds}");
+        }
+
         if (query.ContainsKey("chunked"))
         {
             return WriteInHalvesAsync(response, body, context.RequestAborted);

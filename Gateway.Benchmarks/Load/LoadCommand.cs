@@ -130,6 +130,7 @@ internal static class LoadCommand
                 targets.Add(name switch
                 {
                     "direct" => new LoadTarget("direct", upstreamEndpoint, path, Request(options, path), null),
+                    "gateway-cached" => StartProxy(name, cpu => launcher.Start(name, cpu), proxyCpu, options, CacheablePath(path), processes),
                     _ => StartProxy(name, cpu => launcher.Start(name, cpu), proxyCpu, options, path, processes),
                 });
             }
@@ -208,6 +209,9 @@ internal static class LoadCommand
         var proxyPath = ProxyPrefix + path;
         return new LoadTarget(name, new IPEndPoint(IPAddress.Loopback, process.Port), proxyPath, Request(options, proxyPath), process);
     }
+
+    /// <summary>The same request with the bench upstream asked to mark its answer cacheable (<c>public, max-age=3600</c>).</summary>
+    private static string CacheablePath(string path) => path + (path.Contains('?', StringComparison.Ordinal) ? "&" : "?") + "max-age=3600";
 
     private static byte[] Request(LoadOptions options, string pathAndQuery) =>
         RequestTemplate.Encode(options.Method, pathAndQuery, "127.0.0.1", options.Body);

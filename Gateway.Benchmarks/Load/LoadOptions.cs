@@ -18,9 +18,11 @@ internal sealed record LoadOptions
           --payload BYTES         size of the upstream's JSON answer for GET /bench/json (1024)
           --body BYTES            send POST /bench/echo with a body of this size instead of the GET
           --path /p?q             upstream-relative path to request instead (the proxies get /api/airtable + path)
-          --targets a,b,c         which of direct,gateway,yarp,floor,gateway2 to run (direct,gateway,yarp); floor is the least
-                                  a Kestrel + HttpClient proxy can cost (one middleware, no routing or features);
-                                  gateway2 is a second gateway build (--gateway2-dll), measured in the same run
+          --targets a,b,c         which of direct,gateway,gateway-cached,yarp,floor,gateway2 to run (direct,gateway,yarp);
+                                  floor is the least a Kestrel + HttpClient proxy can cost (one middleware, no routing
+                                  or features); gateway2 is a second gateway build (--gateway2-dll), measured in the
+                                  same run; gateway-cached is the gateway with the upstream's answer cacheable
+                                  (public, max-age=3600): every measured request is a cache hit
           --pin                   proxies on CPU 0, load generator and upstream on CPU 1 (taskset, or ProcessorAffinity)
           --warmup-curve          also measure time to steady throughput after a cold start on one core (gateway, yarp)
           --warmup-curve-seconds  length of each warm-up curve (60; quick 10)
@@ -134,9 +136,9 @@ internal sealed record LoadOptions
             .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         foreach (var t in targets)
         {
-            if (t is not ("direct" or "gateway" or "yarp" or "floor" or "gateway2"))
+            if (t is not ("direct" or "gateway" or "gateway-cached" or "yarp" or "floor" or "gateway2"))
             {
-                throw new ArgumentException($"Unknown target '{t}' (expected direct, gateway, yarp, floor, gateway2).");
+                throw new ArgumentException($"Unknown target '{t}' (expected direct, gateway, gateway-cached, yarp, floor, gateway2).");
             }
         }
 

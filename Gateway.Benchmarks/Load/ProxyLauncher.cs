@@ -51,6 +51,7 @@ internal sealed class ProxyLauncher(LoadOptions options, IReadOnlyList<Uri> upst
     {
         "gateway" => StartGateway(cpu),
         "gateway2" => StartGateway("gateway2", options.Gateway2Dll!, cpu),
+        "gateway-cached" => StartGateway("gateway-cached", options.GatewayDll, cpu),
         "yarp" => StartYarp(cpu),
         "floor" => StartFloor(cpu),
         _ => throw new ArgumentOutOfRangeException(nameof(name), name, "Not a proxy target."),

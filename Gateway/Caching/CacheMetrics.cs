@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using PyAirtable.Gateway.Observability;
 
@@ -8,6 +9,7 @@ namespace PyAirtable.Gateway.Caching;
 /// <c>gateway_cache_hits</c> (answered without the service), <c>gateway_cache_misses</c> (forwarded), <c>gateway_cache_stale</c>
 /// (answered with a stale stored response: <c>max-stale</c>, <c>stale-while-revalidate</c>, <c>stale-if-error</c>),
 /// <c>gateway_cache_evictions</c> and <c>gateway_cache_bytes</c> (held now). Hit ratio: hits / (hits + misses).
+/// The same counts are kept per route in memory since start for the dashboard (<see cref="Routes"/>).
 /// </summary>
 internal sealed class CacheMetrics
 {
@@ -16,6 +18,7 @@ internal sealed class CacheMetrics
     private readonly Counter<long> _stale;
     private readonly Counter<long> _evictions;
     private readonly UpDownCounter<long> _bytes;
+    private readonly ConcurrentDictionary<string, RouteCounts> _routes = new(StringComparer.Ordinal);
 
     public CacheMetrics(IMeterFactory meterFactory)
     {
@@ -27,15 +30,65 @@ internal sealed class CacheMetrics
         _bytes = meter.CreateUpDownCounter<long>("gateway_cache_bytes", unit: "By", description: "Bytes of stored responses held in memory, by route.");
     }
 
-    public void Hit(string route) => _hits.Add(1, new KeyValuePair<string, object?>("route", route));
+    public void Hit(string route)
+    {
+        _hits.Add(1, new KeyValuePair<string, object?>("route", route));
+        Interlocked.Increment(ref For(route).Hits);
+    }
 
-    public void Miss(string route) => _misses.Add(1, new KeyValuePair<string, object?>("route", route));
+    public void Miss(string route)
+    {
+        _misses.Add(1, new KeyValuePair<string, object?>("route", route));
+        Interlocked.Increment(ref For(route).Misses);
+    }
 
-    public void Stale(string route) => _stale.Add(1, new KeyValuePair<string, object?>("route", route));
+    public void Stale(string route)
+    {
+        _stale.Add(1, new KeyValuePair<string, object?>("route", route));
+        Interlocked.Increment(ref For(route).Stale);
+    }
 
-    public void Evicted(string route) => _evictions.Add(1, new KeyValuePair<string, object?>("route", route));
+    public void Evicted(string route)
+    {
+        _evictions.Add(1, new KeyValuePair<string, object?>("route", route));
+        Interlocked.Increment(ref For(route).Evictions);
+    }
 
-    public void Stored(string route, long bytes) => _bytes.Add(bytes, new KeyValuePair<string, object?>("route", route));
+    public void Stored(string route, long bytes)
+    {
+        _bytes.Add(bytes, new KeyValuePair<string, object?>("route", route));
+        Interlocked.Add(ref For(route).Bytes, bytes);
+    }
 
-    public void Removed(string route, long bytes) => _bytes.Add(-bytes, new KeyValuePair<string, object?>("route", route));
+    public void Removed(string route, long bytes)
+    {
+        _bytes.Add(-bytes, new KeyValuePair<string, object?>("route", route));
+        Interlocked.Add(ref For(route).Bytes, -bytes);
+    }
+
+    /// <summary>The counts since start of every route that used the cache.</summary>
+    public IEnumerable<KeyValuePair<string, RouteCounts>> Routes => _routes;
+
+    private RouteCounts For(string route) => _routes.TryGetValue(route, out var counts) ? counts : _routes.GetOrAdd(route, static _ => new RouteCounts());
+
+    /// <summary>One route's counts since start (updated with <see cref="Interlocked"/>).</summary>
+    internal sealed class RouteCounts
+    {
+        public long Hits;
+        public long Misses;
+        public long Stale;
+        public long Evictions;
+        public long Bytes;
+
+        /// <summary>hits / (hits + misses); null before the first cacheable request.</summary>
+        public double? HitRatio
+        {
+            get
+            {
+                var hits = Volatile.Read(ref Hits);
+                var total = hits + Volatile.Read(ref Misses);
+                return total == 0 ? null : (double)hits / total;
+            }
+        }
+    }
 }

@@ -10,4 +10,13 @@ internal sealed class CacheOptions
 
     /// <summary>Seconds a request waits for a concurrent identical request's response before going to the service itself.</summary>
     public double CollapseWaitSeconds { get; set; } = 10;
+
+    /// <summary>With <c>REDIS_URL</c>, share stored responses between replicas through Redis; false keeps them per replica.</summary>
+    public bool Redis { get; set; } = true;
+
+    /// <summary>Milliseconds a Redis lookup may take before the request goes on without it (a miss; Redis is left alone for a second).</summary>
+    public int RedisTimeoutMilliseconds { get; set; } = 100;
+
+    /// <summary>Prefix of the cache's Redis keys and of its invalidation channel.</summary>
+    public string RedisKeyPrefix { get; set; } = "gateway:cache:";
 }

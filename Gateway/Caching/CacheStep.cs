@@ -20,6 +20,7 @@ internal sealed partial class CacheStep : RouteStep
     private readonly GatewayRoute _route;
     private readonly RouteCacheSettings _settings;
     private readonly MemoryResponseCache _cache;
+    private readonly RedisResponseCache _shared;
     private readonly RequestCollapser _collapser;
     private readonly CacheMetrics _metrics;
     private readonly TimeProvider _time;
@@ -28,7 +29,7 @@ internal sealed partial class CacheStep : RouteStep
     private readonly CancellationToken _stopping;
 
     private CacheStep(
-        GatewayRoute route, RouteCacheSettings settings, MemoryResponseCache cache, RequestCollapser collapser, CacheMetrics metrics,
+        GatewayRoute route, RouteCacheSettings settings, MemoryResponseCache cache, RedisResponseCache shared, RequestCollapser collapser, CacheMetrics metrics,
         TimeProvider time, TimeSpan collapseWait, ILogger logger, RouteStep next, CancellationToken stopping)
         : base(next)
     {
@@ -36,6 +37,7 @@ internal sealed partial class CacheStep : RouteStep
         _route = route;
         _settings = settings;
         _cache = cache;
+        _shared = shared;
         _collapser = collapser;
         _metrics = metrics;
         _time = time;
@@ -75,6 +77,18 @@ internal sealed partial class CacheStep : RouteStep
         var query = request.QueryString.Value ?? "";
         var now = _time.GetUtcNow();
         var entry = _cache.Find(path, query, identity, request, out var pathKnown);
+        if (_shared.Enabled && (entry is null || CacheRules.CanReuse(entry, directives, now) != Reuse.Fresh))
+        {
+            // The shared tier may hold what another replica stored (or a newer copy); a slow or absent Redis is a miss.
+            var stored = await _shared.FindAsync(_route.Name, path, query, identity, request);
+            if (stored is not null && (entry is null || stored.ResponseTime > entry.ResponseTime))
+            {
+                _cache.Store(stored);
+                entry = stored;
+                pathKnown = true;
+            }
+        }
+
         string forward;
         if (entry is not null)
         {
@@ -282,21 +296,33 @@ internal sealed partial class CacheStep : RouteStep
         }
 
         // RFC 9111 §4.4: the target URI, and Location and Content-Location when they are on the same origin.
-        var removed = Invalidate(context.Request.Path.Value ?? "/");
+        var paths = new List<string>(4);
+        Invalidate(context.Request.Path.Value ?? "/", paths);
         var headers = context.Response.Headers;
-        removed += InvalidateReference(context.Request, headers.Location);
-        removed += InvalidateReference(context.Request, headers.ContentLocation);
+        InvalidateReference(context.Request, headers.Location, paths);
+        InvalidateReference(context.Request, headers.ContentLocation, paths);
+        var removed = 0;
+        foreach (var path in paths)
+        {
+            removed += _cache.Invalidate(path);
+        }
+
         if (removed > 0)
         {
             Log.Invalidated(_logger, _route.Name, removed, context.TraceIdentifier);
         }
+
+        if (_shared.Enabled)
+        {
+            await _shared.InvalidateAsync([.. paths]);
+        }
     }
 
-    private int InvalidateReference(HttpRequest request, StringValues reference)
+    private void InvalidateReference(HttpRequest request, StringValues reference, List<string> paths)
     {
         if (reference.Count != 1 || reference[0] is not { Length: > 0 } text || !Uri.TryCreate(text, UriKind.RelativeOrAbsolute, out var uri))
         {
-            return 0;
+            return;
         }
 
         string path;
@@ -304,7 +330,7 @@ internal sealed partial class CacheStep : RouteStep
         {
             if (uri.Scheme is not ("http" or "https") || !string.Equals(uri.Authority, request.Host.Value, StringComparison.OrdinalIgnoreCase))
             {
-                return 0;
+                return;
             }
 
             path = uri.AbsolutePath;
@@ -313,23 +339,23 @@ internal sealed partial class CacheStep : RouteStep
         {
             if (!text.StartsWith('/') || text.StartsWith("//", StringComparison.Ordinal))
             {
-                return 0;
+                return;
             }
 
             var end = text.AsSpan().IndexOfAny('?', '#');
             path = end < 0 ? text : text[..end];
         }
 
-        return Invalidate(PathString.FromUriComponent(path).Value ?? "/");
+        Invalidate(PathString.FromUriComponent(path).Value ?? "/", paths);
     }
 
-    /// <summary>Removes the entries of <paramref name="path"/> and, on a versioned route, of the same path under every version prefix (a write through v1 must not leave v2 reads stale).</summary>
-    private int Invalidate(string path)
+    /// <summary>Adds <paramref name="path"/> to what is invalidated and, on a versioned route, the same path under every version prefix (a write through v1 must not leave v2 reads stale).</summary>
+    private void Invalidate(string path, List<string> paths)
     {
-        var removed = _cache.Invalidate(path);
+        Add(paths, path);
         if (_route.Version is null || !path.StartsWith("/api/", StringComparison.OrdinalIgnoreCase))
         {
-            return removed;
+            return;
         }
 
         var rest = path.AsSpan(4); // "/tools", "/v2/tools"
@@ -340,13 +366,19 @@ internal sealed partial class CacheStep : RouteStep
             rest = next < 0 ? [] : rest[(next + 1)..];
         }
 
-        removed += _cache.Invalidate(string.Concat("/api", rest));
+        Add(paths, string.Concat("/api", rest));
         foreach (var version in ApiVersions.All)
         {
-            removed += _cache.Invalidate(string.Concat("/api/", version, rest));
+            Add(paths, string.Concat("/api/", version, rest));
         }
 
-        return removed;
+        static void Add(List<string> paths, string path)
+        {
+            if (!paths.Contains(path))
+            {
+                paths.Add(path);
+            }
+        }
     }
 
     /// <summary>Answers from <paramref name="entry"/>: its status, headers and body, with <c>Age</c>; 304 to a matching conditional request.</summary>
@@ -643,6 +675,7 @@ internal sealed partial class CacheStep : RouteStep
 
             var entry = Build(response.StatusCode, response.Headers, _capture.ToArray(), _decision);
             _step._cache.Store(entry);
+            _step._shared.StoreInBackground(entry);
             Log.Stored(_step._logger, _step._route.Name, entry.Body.Length, _context.TraceIdentifier);
         }
 
@@ -673,6 +706,7 @@ internal sealed partial class CacheStep : RouteStep
             if (decision.Storable)
             {
                 _step._cache.Store(_refreshed);
+                _step._shared.StoreInBackground(_refreshed);
             }
             else
             {
@@ -797,6 +831,7 @@ internal sealed partial class CacheStep : RouteStep
     internal sealed class Factory : IRouteStepFactory
     {
         private readonly MemoryResponseCache _cache;
+        private readonly RedisResponseCache _shared;
         private readonly RequestCollapser _collapser;
         private readonly CacheMetrics _metrics;
         private readonly TimeProvider _time;
@@ -805,11 +840,12 @@ internal sealed partial class CacheStep : RouteStep
         private readonly CancellationToken _stopping;
 
         public Factory(
-            MemoryResponseCache cache, RequestCollapser collapser, CacheMetrics metrics, TimeProvider time, IOptions<CacheOptions> options,
+            MemoryResponseCache cache, RedisResponseCache shared, RequestCollapser collapser, CacheMetrics metrics, TimeProvider time, IOptions<CacheOptions> options,
             IHostApplicationLifetime lifetime, ILogger<CacheStep> logger)
         {
             _stopping = lifetime.ApplicationStopping;
             _cache = cache;
+            _shared = shared;
             _collapser = collapser;
             _metrics = metrics;
             _time = time;
@@ -820,7 +856,7 @@ internal sealed partial class CacheStep : RouteStep
         public int Order => 200;
 
         public RouteStep? Create(GatewayRoute route, RouteStep next) =>
-            route.Entry.Cache is { } settings ? new CacheStep(route, settings, _cache, _collapser, _metrics, _time, _collapseWait, _logger, next, _stopping) : null;
+            route.Entry.Cache is { } settings ? new CacheStep(route, settings, _cache, _shared, _collapser, _metrics, _time, _collapseWait, _logger, next, _stopping) : null;
     }
 
     private static partial class Log

@@ -6,12 +6,12 @@ namespace PyAirtable.Gateway.Caching;
 /// One stored response (a GET's): status, end-to-end headers and the whole body, with what reuse needs (when it was
 /// stored, how old it was then, its freshness lifetime) and what selects it (the URL's query, the identity it is
 /// bound to, the request's values of the headers its <c>Vary</c> and the route's key headers name). Immutable but
-/// for its place in the cache's recency list; a 304 from the service replaces it with a merged copy.
+/// for its place and last use in the memory tier; a 304 from the service replaces it with a merged copy.
 /// </summary>
 internal sealed class CachedResponse
 {
-    /// <summary>Bytes counted for an entry besides its body and headers.</summary>
-    public const int Overhead = 256;
+    /// <summary>Bytes counted for an entry besides its body and headers: what the entry, its strings and arrays cost on the heap (measured, docs/performance.md#response-cache).</summary>
+    public const int Overhead = 512;
 
     public required string Route { get; init; }
 
@@ -64,8 +64,11 @@ internal sealed class CachedResponse
 
     public required int HeaderBytes { get; init; }
 
-    /// <summary>The entry's node in the cache's recency list (guarded by the cache's lock).</summary>
-    internal LinkedListNode<CachedResponse>? Node { get; set; }
+    /// <summary>The entry's index in the memory tier's entry list; -1 when not stored (guarded by the tier's write lock).</summary>
+    internal int Slot = -1;
+
+    /// <summary>When the entry was last used (a <see cref="System.Diagnostics.Stopwatch"/> timestamp), for least-recently-used eviction.</summary>
+    internal long LastUsed;
 
     public TimeSpan Age(DateTimeOffset now) => InitialAge + (now > ResponseTime ? now - ResponseTime : TimeSpan.Zero);
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using PyAirtable.Gateway.Auth;
+using PyAirtable.Gateway.Caching;
 using PyAirtable.Gateway.Health;
 using PyAirtable.Gateway.Introspection;
 using PyAirtable.Gateway.Observability;
@@ -27,6 +28,7 @@ internal static class DashboardEndpoints
         var telemetry = sp.GetRequiredService<GatewayTelemetry>();
         var services = sp.GetRequiredService<UpstreamServices>();
         var health = sp.GetRequiredService<HealthMonitor>();
+        var cache = sp.GetService<CacheFeed>();
         var page = DashboardPage.Bytes;
 
         IntrospectionEndpoints.Map(app, Page, context =>
@@ -50,12 +52,12 @@ internal static class DashboardEndpoints
                 _ = health.ProbeAsync();
             }
 
-            return HealthEndpoints.WriteJsonAsync(context, StatusCodes.Status200OK, json => WriteFeed(json, telemetry, services, health.Last));
+            return HealthEndpoints.WriteJsonAsync(context, StatusCodes.Status200OK, json => WriteFeed(json, telemetry, services, health.Last, cache));
         }).RequireGatewayScope(RequiresScopeAttribute.Admin);
         return app;
     }
 
-    internal static void WriteFeed(Utf8JsonWriter json, GatewayTelemetry telemetry, UpstreamServices services, HealthReport? report)
+    internal static void WriteFeed(Utf8JsonWriter json, GatewayTelemetry telemetry, UpstreamServices services, HealthReport? report, CacheFeed? cache = null)
     {
         json.WriteString("now", IntrospectionEndpoints.Timestamp(DateTimeOffset.UtcNow));
         json.WriteString("version", HealthEndpoints.Version);
@@ -111,6 +113,8 @@ internal static class DashboardEndpoints
         {
             json.WriteString("healthCheckedAt", IntrospectionEndpoints.Timestamp(report.Timestamp));
         }
+
+        cache?.Write(json);
     }
 
     /// <summary>Routes seen in the window, busiest first, with latency percentiles over the window.</summary>
