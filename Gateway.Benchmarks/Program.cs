@@ -1,5 +1,6 @@
 using PyAirtable.Gateway.Benchmarks.Demo;
 using PyAirtable.Gateway.Benchmarks.EmulatedServices;
+using PyAirtable.Gateway.Benchmarks.GraphQL;
 using PyAirtable.Gateway.Benchmarks.Load;
 using PyAirtable.Gateway.Benchmarks.Micro;
 
@@ -13,6 +14,7 @@ internal static class BenchmarkProgram
 
         Commands:
           demo     emulated PyAirtable services plus the real gateway on the default ports (until Ctrl+C)
+          graphql  one screen's data as a three-field GraphQL query vs the same three REST calls (latency, gateway CPU)
           load     load harness: direct vs gateway vs YARP on loopback (see README.md for options)
           micro    BenchmarkDotNet micro-benchmarks (remaining args go to BenchmarkSwitcher)
           services the emulated services alone (demo --no-gateway)
@@ -33,6 +35,8 @@ internal static class BenchmarkProgram
                 return await DemoCommand.RunAsync(rest);
             case "services":
                 return await DemoCommand.RunAsync([.. rest, "--no-gateway"]);
+            case "graphql":
+                return await GraphQLCommand.RunAsync(rest);
             case "load":
                 return await LoadCommand.RunAsync(rest);
             case "micro":
