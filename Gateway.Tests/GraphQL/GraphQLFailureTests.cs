@@ -117,4 +117,24 @@ public sealed class GraphQLFailureTests
         Assert.Equal("app1", body.GetProperty("data").GetProperty("bases").GetProperty("bases")[0].GetProperty("id").GetString());
         Assert.Equal(0, GraphQLFixture.Count(fixture.Llm, "GET", "/tools"));
     }
+
+    [Fact]
+    public async Task BearerToken_EachFieldAuthenticatedAsTheTokensSubject()
+    {
+        await using var fixture = await GraphQLFixture.StartAsync(
+            ("JWT_SECRET", PyAirtable.Gateway.Tests.Security.TestTokens.Secret),
+            ("JWT_ISSUER", PyAirtable.Gateway.Tests.Security.TestTokens.Issuer),
+            ("JWT_AUDIENCE", PyAirtable.Gateway.Tests.Security.TestTokens.Audience));
+        var token = PyAirtable.Gateway.Tests.Security.TestTokens.Create(
+            PyAirtable.Gateway.Tests.Security.TestTokens.SecretKey(), Microsoft.IdentityModel.Tokens.SecurityAlgorithms.HmacSha256, subject: "frontend");
+        var request = GatewayHost.Request(HttpMethod.Post, "/graphql", withKey: false, json: """{"query":"{ tools { tools { name } } bases { bases { id } } }"}""");
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+
+        using var response = await fixture.Gateway.SendAsync(request);
+        var body = await GraphQLFixture.ReadAsync(response);
+
+        Assert.False(body.TryGetProperty("errors", out _), body.ToString());
+        Assert.Equal("sub:frontend", Assert.Single(fixture.Llm.Requests, r => r.RawTarget == "/tools").Header("X-Client-Id"));
+        Assert.Equal("sub:frontend", Assert.Single(fixture.Airtable.Requests, r => r.RawTarget == "/bases").Header("X-Client-Id"));
+    }
 }

@@ -163,7 +163,7 @@ internal sealed class RouteInvoker
             LocalIpAddress = outer.Connection.LocalIpAddress,
             LocalPort = outer.Connection.LocalPort,
         });
-        var context = new DefaultHttpContext(features);
+        var context = new DefaultHttpContext(features) { RequestServices = outer.RequestServices }; // the bearer handler is resolved from it
         if (source.Host.HasValue)
         {
             context.Request.Host = source.Host;
