@@ -142,4 +142,17 @@ public sealed class GraphQLLimitTests
         Assert.Equal("application/json", GraphQLEndpoint.Negotiate("*/*"));
         Assert.Null(GraphQLEndpoint.Negotiate("text/html"));
     }
+
+    [Fact]
+    public async Task ConfiguredRoute_AtGraphQLPath_RefusedAtStart()
+    {
+        var exception = await Assert.ThrowsAnyAsync<Exception>(() => GatewayHost.StartAsync(overrides: new Dictionary<string, string?>
+        {
+            ["Gateway:Routes:mine:Path"] = "/graphql",
+            ["Gateway:Routes:mine:Service"] = "LlmOrchestrator",
+            ["Gateway:Routes:mine:UpstreamPath"] = "/graphql",
+        }));
+
+        Assert.Contains("'/graphql' is one of the gateway's own endpoints", exception.ToString(), StringComparison.Ordinal);
+    }
 }
