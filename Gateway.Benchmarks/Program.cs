@@ -1,6 +1,7 @@
 using PyAirtable.Gateway.Benchmarks.Cache;
 using PyAirtable.Gateway.Benchmarks.Demo;
 using PyAirtable.Gateway.Benchmarks.EmulatedServices;
+using PyAirtable.Gateway.Benchmarks.GraphQL;
 using PyAirtable.Gateway.Benchmarks.Load;
 using PyAirtable.Gateway.Benchmarks.Micro;
 
@@ -14,6 +15,7 @@ internal static class BenchmarkProgram
 
         Commands:
           demo     emulated PyAirtable services plus the real gateway on the default ports (until Ctrl+C)
+          graphql  one screen's data as a three-field GraphQL query vs the same three REST calls (latency, gateway CPU)
           load     load harness: direct vs gateway vs YARP on loopback (see README.md for options)
           micro    BenchmarkDotNet micro-benchmarks (remaining args go to BenchmarkSwitcher)
           cache-memory  heap bytes per cached KiB of the response cache (in-process gateway, see README.md)
@@ -35,6 +37,8 @@ internal static class BenchmarkProgram
                 return await DemoCommand.RunAsync(rest);
             case "services":
                 return await DemoCommand.RunAsync([.. rest, "--no-gateway"]);
+            case "graphql":
+                return await GraphQLCommand.RunAsync(rest);
             case "load":
                 return await LoadCommand.RunAsync(rest);
             case "cache-memory":

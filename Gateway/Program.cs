@@ -5,6 +5,7 @@ using PyAirtable.Gateway.Cors;
 using PyAirtable.Gateway.Dashboard;
 using PyAirtable.Gateway.Documentation;
 using PyAirtable.Gateway.Forwarding;
+using PyAirtable.Gateway.GraphQL;
 using PyAirtable.Gateway.Health;
 using PyAirtable.Gateway.Introspection;
 using PyAirtable.Gateway.Observability;
@@ -30,6 +31,7 @@ public partial class Program
         builder.Services.AddGatewayCors();
         builder.Services.AddGatewayHealth();
         builder.Services.AddGatewayDocumentation();
+        builder.Services.AddGatewayGraphQL();
         builder.AddGatewayObservability();
 
         var app = builder.Build();
@@ -44,6 +46,7 @@ public partial class Program
         app.MapGatewayCache();
         app.MapGatewayDashboard();
         app.MapGatewayDocumentation();
+        app.MapGatewayGraphQL();
         app.MapGatewayRoutes();
         app.MapGatewayFallbacks();
         return app;

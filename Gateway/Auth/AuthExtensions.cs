@@ -62,4 +62,9 @@ internal static class AuthExtensions
     public static TBuilder RequireGatewayScope<TBuilder>(this TBuilder builder, string scope)
         where TBuilder : IEndpointConventionBuilder =>
         builder.WithMetadata(scope == RequiresScopeAttribute.Admin ? RequiresScopeAttribute.AdminScope : new RequiresScopeAttribute(scope));
+
+    /// <summary>Requires an authenticated client, whatever its scopes, on these endpoints (401 otherwise).</summary>
+    public static TBuilder RequireGatewayClient<TBuilder>(this TBuilder builder)
+        where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(RequiresScopeAttribute.AnyClient);
 }

@@ -13,6 +13,9 @@ internal sealed class RequiresScopeAttribute : Attribute
 
     public static readonly RequiresScopeAttribute AdminScope = new(Admin);
 
+    /// <summary>Any authenticated client, whatever its scopes (the empty scope; the GraphQL endpoint, whose fields check each route's own).</summary>
+    public static readonly RequiresScopeAttribute AnyClient = new("");
+
     public RequiresScopeAttribute(string scope) => Scope = scope;
 
     public string Scope { get; }

@@ -12,6 +12,7 @@ internal static class GatewayEndpoints
         ("GET", "/metrics", "Prometheus metrics"),
         ("GET", "/docs", "Interactive API documentation"),
         ("GET", "/openapi.json", "OpenAPI 3.1 document of API v1 (/openapi/v2.json: API v2)"),
+        ("POST", "/graphql", "GraphQL over the services' operations (GET for queries)"),
     ];
 
     /// <summary>Their templates (a configured route may not take one).</summary>
