@@ -9,6 +9,7 @@ using PyAirtable.Gateway.Health;
 using PyAirtable.Gateway.Introspection;
 using PyAirtable.Gateway.Observability;
 using PyAirtable.Gateway.RateLimiting;
+using PyAirtable.Gateway.Realtime;
 using PyAirtable.Gateway.Routing;
 
 await Program.CreateApp(args).RunAsync();
@@ -30,11 +31,13 @@ public partial class Program
         builder.Services.AddGatewayCors();
         builder.Services.AddGatewayHealth();
         builder.Services.AddGatewayDocumentation();
+        builder.Services.AddGatewayRealtime();
         builder.AddGatewayObservability();
 
         var app = builder.Build();
         app.UseGatewayObservability();
         app.UseGatewayCors();
+        app.UseWebSockets();
         app.UseRouting();
         app.UseGatewayAuth();
         app.UseMiddleware<RateLimitMiddleware>();
@@ -44,6 +47,7 @@ public partial class Program
         app.MapGatewayCache();
         app.MapGatewayDashboard();
         app.MapGatewayDocumentation();
+        app.MapGatewayRealtime();
         app.MapGatewayRoutes();
         app.MapGatewayFallbacks();
         return app;

@@ -120,7 +120,7 @@ internal sealed partial class GatewayAuthMiddleware
         context.Features.Set(identity);
         if (endpointScope is not null)
         {
-            return identity.HasScope(endpointScope) ? _next(context) : ForbidAsync(context, identity, null, endpointScope);
+            return endpointScope.Length == 0 || identity.HasScope(endpointScope) ? _next(context) : ForbidAsync(context, identity, null, endpointScope);
         }
 
         foreach (var scope in route!.Entry.Scopes)

@@ -13,6 +13,9 @@ internal sealed class RequiresScopeAttribute : Attribute
 
     public static readonly RequiresScopeAttribute AdminScope = new(Admin);
 
+    /// <summary>Any authenticated client, whatever its scopes (an empty <see cref="Scope"/>).</summary>
+    public static readonly RequiresScopeAttribute AnyClient = new("");
+
     public RequiresScopeAttribute(string scope) => Scope = scope;
 
     public string Scope { get; }
