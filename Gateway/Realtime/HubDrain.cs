@@ -6,7 +6,8 @@ namespace PyAirtable.Gateway.Realtime;
 /// <summary>
 /// Shutdown: from the moment the host begins stopping (SIGTERM), every hub connection is closed with 1001 as soon as
 /// its session has no stream in flight, and at the latest when <c>DRAIN_TIMEOUT</c> has passed. New handshakes are
-/// refused meanwhile (<see cref="HubEndpoint"/>), and the server waits for the connections' requests to end.
+/// refused meanwhile (<see cref="HubEndpoint"/>), and the server waits for the connections' requests to end. The
+/// last closes go out a quarter of the timeout (at most 1 s) before it ends, so they are sent before the host aborts.
 /// </summary>
 internal sealed partial class HubDrain : IHostedService
 {
@@ -25,7 +26,10 @@ internal sealed partial class HubDrain : IHostedService
         _lifetime = lifetime;
         _time = time;
         _logger = logger;
-        _timeout = TimeSpan.FromSeconds(shutdown.Value.DrainTimeoutSeconds);
+        // The host stops waiting for requests at DRAIN_TIMEOUT and aborts what is left: the sockets whose streams run
+        // on are closed a little before, so their close frame still goes out.
+        var drain = TimeSpan.FromSeconds(shutdown.Value.DrainTimeoutSeconds);
+        _timeout = drain - TimeSpan.FromTicks(Math.Min(TimeSpan.TicksPerSecond, drain.Ticks / 4));
     }
 
     public Task StartAsync(CancellationToken cancellationToken)
