@@ -81,7 +81,7 @@ public sealed class SystemStatusAndDrainTests
     {
         await using var llm = await FakeUpstream.StartAsync();
         llm.Handler = StreamBridgeTests.Gated("application/x-ndjson", ["{\"delta\":\"a\"}\n", "{\"delta\":\"b\"}\n"], i => i == 0 ? Task.CompletedTask : llm.Stopping.WhenCancelled());
-        await using var gateway = await GatewayHost.StartAsync(llm: llm, overrides: new Dictionary<string, string?> { ["DRAIN_TIMEOUT"] = "0.5" });
+        await using var gateway = await GatewayHost.StartAsync(llm: llm, overrides: new Dictionary<string, string?> { ["DRAIN_TIMEOUT"] = "2" });
         var (streaming, _) = await HubClient.ConnectAuthenticatedAsync(gateway, "busy");
         await using var owned = streaming;
         _ = gateway.SendAsync(HttpMethod.Post, "/api/v2/chat",
@@ -93,7 +93,7 @@ public sealed class SystemStatusAndDrainTests
         var (status, _, _) = await streaming.ReceiveCloseAsync();
 
         Assert.Equal(WebSocketCloseStatus.EndpointUnavailable, status);
-        Assert.InRange(started.Elapsed, TimeSpan.FromSeconds(0.3), TimeSpan.FromSeconds(5));
+        Assert.InRange(started.Elapsed, TimeSpan.FromSeconds(1.4), TimeSpan.FromSeconds(8));
     }
 
     [Fact]
