@@ -34,7 +34,7 @@ internal sealed class HubClient : IAsyncDisposable
     {
         var client = await ConnectAsync(gateway, sessionId);
         await client.SendAsync($$"""{"type":"auth","api_key":"{{GatewayHost.ApiKey}}"}""");
-        var status = await client.ReceiveAsync();
+        var status = await client.ReceiveAsync(includeStatus: true);
         Assert.Equal("system_status", status.GetProperty("type").GetString());
         return (client, status);
     }
@@ -52,13 +52,22 @@ internal sealed class HubClient : IAsyncDisposable
         }
     }
 
-    /// <summary>The next whole message as JSON; fails on a close or after the timeout.</summary>
-    public async Task<JsonElement> ReceiveAsync(TimeSpan? timeout = null)
+    /// <summary>
+    /// The next whole message as JSON; fails on a close or after the timeout. <c>system_status</c> messages (pushed
+    /// whenever the gateway's periodic health round sees a change) are skipped unless <paramref name="includeStatus"/>.
+    /// </summary>
+    public async Task<JsonElement> ReceiveAsync(TimeSpan? timeout = null, bool includeStatus = false)
     {
-        var (type, text) = await ReceiveRawAsync(timeout);
-        Assert.True(type != WebSocketMessageType.Close, $"Expected a message, got a close {Socket.CloseStatus} '{Socket.CloseStatusDescription}'");
-        using var document = JsonDocument.Parse(text);
-        return document.RootElement.Clone();
+        while (true)
+        {
+            var (type, text) = await ReceiveRawAsync(timeout);
+            Assert.True(type != WebSocketMessageType.Close, $"Expected a message, got a close {Socket.CloseStatus} '{Socket.CloseStatusDescription}'");
+            using var document = JsonDocument.Parse(text);
+            if (includeStatus || document.RootElement.GetProperty("type").GetString() != "system_status")
+            {
+                return document.RootElement.Clone();
+            }
+        }
     }
 
     /// <summary>Reads messages until the server's close arrives; its status and reason, and the messages before it.</summary>
@@ -74,7 +83,10 @@ internal sealed class HubClient : IAsyncDisposable
             }
 
             using var document = JsonDocument.Parse(text);
-            before.Add(document.RootElement.Clone());
+            if (document.RootElement.GetProperty("type").GetString() != "system_status")
+            {
+                before.Add(document.RootElement.Clone());
+            }
         }
     }
 

@@ -115,7 +115,7 @@ public sealed class HubTests
         await using var gateway = await StartAsync();
 
         await using var client = await HubClient.ConnectAsync(gateway, "s1", o => o.SetRequestHeader("X-API-Key", GatewayHost.ApiKey));
-        var status = await client.ReceiveAsync();
+        var status = await client.ReceiveAsync(includeStatus: true);
 
         Assert.Equal("system_status", status.GetProperty("type").GetString());
     }

@@ -29,10 +29,10 @@ public sealed class SystemStatusAndDrainTests
 
         Volatile.Write(ref llmStatus, StatusCodes.Status503ServiceUnavailable);
         await monitor.ProbeNowAsync().WithTimeout();
-        var changed = await client.ReceiveAsync();
+        var changed = await client.ReceiveAsync(includeStatus: true);
         await monitor.ProbeNowAsync().WithTimeout();
         await client.SendAsync("""{"type":"ping"}""");
-        var next = await client.ReceiveAsync();
+        var next = await client.ReceiveAsync(includeStatus: true);
 
         Assert.Equal("healthy", snapshot.GetProperty("data").GetProperty("overall_status").GetString());
         Assert.Equal("healthy", snapshot.GetProperty("data").GetProperty("services").GetProperty("llm-orchestrator").GetProperty("status").GetString());
