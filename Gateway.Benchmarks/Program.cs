@@ -2,6 +2,7 @@ using PyAirtable.Gateway.Benchmarks.Demo;
 using PyAirtable.Gateway.Benchmarks.EmulatedServices;
 using PyAirtable.Gateway.Benchmarks.Load;
 using PyAirtable.Gateway.Benchmarks.Micro;
+using PyAirtable.Gateway.Benchmarks.Realtime;
 
 namespace PyAirtable.Gateway.Benchmarks;
 
@@ -16,6 +17,7 @@ internal static class BenchmarkProgram
           load     load harness: direct vs gateway vs YARP on loopback (see README.md for options)
           micro    BenchmarkDotNet micro-benchmarks (remaining args go to BenchmarkSwitcher)
           services the emulated services alone (demo --no-gateway)
+          ws       the /ws hub: memory per idle connection, fan-out latency (--connections, --fanout, --chunks, --interval-ms)
         """;
 
     public static async Task<int> Main(string[] args)
@@ -37,6 +39,8 @@ internal static class BenchmarkProgram
                 return await LoadCommand.RunAsync(rest);
             case "micro":
                 return MicroCommand.Run(rest);
+            case "ws":
+                return await WsCommand.RunAsync(rest);
             case "yarp-proxy":
                 return await YarpProxyCommand.RunAsync(rest);
             case "floor-proxy":

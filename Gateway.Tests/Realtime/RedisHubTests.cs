@@ -24,14 +24,16 @@ public sealed class RedisHubTests
     private static RedisHubBackplane Backplane(GatewayHost gateway) => gateway.App.Services.GetRequiredService<RedisHubBackplane>();
 
     /// <summary>Waits until replica <paramref name="publisher"/>'s PUBLISH reaches the session's subscription elsewhere (it is set up asynchronously).</summary>
-    private static async Task WaitSubscribedAsync(GatewayHost gateway, string sessionId)
+    private static Task WaitSubscribedAsync(GatewayHost gateway, string sessionId) => WaitSubscribersAsync(gateway, sessionId, subscribed: true);
+
+    private static async Task WaitSubscribersAsync(GatewayHost gateway, string sessionId, bool subscribed)
     {
         var connection = Backplane(gateway).Connection!;
         var channel = StackExchange.Redis.RedisChannel.Literal("gateway:ws:s:" + sessionId);
         var deadline = DateTime.UtcNow + Timeouts.Signal;
-        while ((long)(await connection.GetDatabase().ExecuteAsync("PUBSUB", "NUMSUB", channel.ToString()))[1] == 0)
+        while (((long)(await connection.GetDatabase().ExecuteAsync("PUBSUB", "NUMSUB", channel.ToString()))[1] == 0) == subscribed)
         {
-            Assert.True(DateTime.UtcNow < deadline, "the session's channel was never subscribed");
+            Assert.True(DateTime.UtcNow < deadline, $"the session's channel never became subscribed={subscribed}");
             await Task.Delay(10);
         }
     }
@@ -74,6 +76,7 @@ public sealed class RedisHubTests
         var (first, _) = await HubClient.ConnectAuthenticatedAsync(b, "away");
         await first.DisposeAsync();
         await HubTests.WaitUntilAsync(() => !Hub(b).Sessions.Has("away"), TimeSpan.FromSeconds(5));
+        await WaitSubscribersAsync(b, "away", subscribed: false);
 
         for (var i = 0; i < 10; i++)
         {

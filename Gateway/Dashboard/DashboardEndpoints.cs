@@ -27,6 +27,7 @@ internal static class DashboardEndpoints
         var telemetry = sp.GetRequiredService<GatewayTelemetry>();
         var services = sp.GetRequiredService<UpstreamServices>();
         var health = sp.GetRequiredService<HealthMonitor>();
+        var hub = sp.GetService<Realtime.RealtimeStats>();
         var page = DashboardPage.Bytes;
 
         IntrospectionEndpoints.Map(app, Page, context =>
@@ -50,7 +51,16 @@ internal static class DashboardEndpoints
                 _ = health.ProbeAsync();
             }
 
-            return HealthEndpoints.WriteJsonAsync(context, StatusCodes.Status200OK, json => WriteFeed(json, telemetry, services, health.Last));
+            return HealthEndpoints.WriteJsonAsync(context, StatusCodes.Status200OK, json =>
+            {
+                WriteFeed(json, telemetry, services, health.Last);
+                if (hub is not null)
+                {
+                    json.WriteStartObject("websocket");
+                    hub.WriteMembers(json);
+                    json.WriteEndObject();
+                }
+            });
         }).RequireGatewayScope(RequiresScopeAttribute.Admin);
         return app;
     }

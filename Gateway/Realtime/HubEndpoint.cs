@@ -30,6 +30,9 @@ internal sealed partial class HubEndpoint
     /// <summary>How long after a close was asked for the socket may take to finish before it is aborted.</summary>
     private static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(3);
 
+    /// <summary>The buffer an idle connection holds for the next message; longer ones borrow a pooled buffer.</summary>
+    private const int SmallBufferBytes = 1024;
+
     private static readonly SearchValues<char> SessionIdChars =
         SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:@");
 
@@ -163,7 +166,9 @@ internal sealed partial class HubEndpoint
             authTimer.Change(TimeSpan.FromSeconds(_options.AuthTimeoutSeconds), Timeout.InfiniteTimeSpan);
         }
 
-        var buffer = ArrayPool<byte>.Shared.Rent(_options.MaxMessageBytes);
+        // An idle connection holds only a small buffer; a longer message borrows a pooled one up to the limit.
+        var small = new byte[Math.Min(SmallBufferBytes, _options.MaxMessageBytes)];
+        var buffer = small;
         var windowStart = _time.GetTimestamp();
         var inWindow = 0;
         try
@@ -175,6 +180,14 @@ internal sealed partial class HubEndpoint
                 ValueWebSocketReceiveResult result;
                 do
                 {
+                    if (length == buffer.Length && length < _options.MaxMessageBytes)
+                    {
+                        var larger = ArrayPool<byte>.Shared.Rent(_options.MaxMessageBytes);
+                        buffer.AsSpan(0, length).CopyTo(larger);
+                        ReturnLarge(ref buffer, small);
+                        buffer = larger;
+                    }
+
                     if (length == _options.MaxMessageBytes)
                     {
                         _stats.Drop("message_too_big");
@@ -185,7 +198,7 @@ internal sealed partial class HubEndpoint
                         return;
                     }
 
-                    result = await connection.Socket.ReceiveAsync(buffer.AsMemory(length, _options.MaxMessageBytes - length), receiving.Token);
+                    result = await connection.Socket.ReceiveAsync(buffer.AsMemory(length, Math.Min(buffer.Length, _options.MaxMessageBytes) - length), receiving.Token);
                     idleTimer.Change(idle, Timeout.InfiniteTimeSpan);
                     if (result.MessageType == WebSocketMessageType.Close)
                     {
@@ -200,6 +213,7 @@ internal sealed partial class HubEndpoint
 
                 if (connection.IsClosing)
                 {
+                    ReturnLarge(ref buffer, small);
                     continue; // after a close was asked for, messages are read (to see the client's close) and ignored
                 }
 
@@ -214,13 +228,16 @@ internal sealed partial class HubEndpoint
 
                 if (++inWindow > _options.MessagesPerMinute)
                 {
+                    ReturnLarge(ref buffer, small);
                     _stats.RateLimited();
                     connection.TryEnqueue(HubMessage.CreateError(connection.SessionId, "rate_limited",
                         $"At most {_options.MessagesPerMinute} messages per minute; this one was ignored.", _time.GetUtcNow()), filter: false);
                     continue;
                 }
 
-                await HandleMessageAsync(context, connection, ClientMessage.Parse(buffer.AsSpan(0, length)), receiving.Token);
+                var parsed = ClientMessage.Parse(buffer.AsSpan(0, length));
+                ReturnLarge(ref buffer, small);
+                await HandleMessageAsync(context, connection, parsed, receiving.Token);
             }
         }
         catch (Exception ex) when (ex is OperationCanceledException or WebSocketException or IOException or ObjectDisposedException)
@@ -230,7 +247,16 @@ internal sealed partial class HubEndpoint
         }
         finally
         {
+            ReturnLarge(ref buffer, small);
+        }
+    }
+
+    private static void ReturnLarge(ref byte[] buffer, byte[] small)
+    {
+        if (!ReferenceEquals(buffer, small))
+        {
             ArrayPool<byte>.Shared.Return(buffer);
+            buffer = small;
         }
     }
 
