@@ -17,7 +17,7 @@ internal static class BenchmarkProgram
           load     load harness: direct vs gateway vs YARP on loopback (see README.md for options)
           micro    BenchmarkDotNet micro-benchmarks (remaining args go to BenchmarkSwitcher)
           services the emulated services alone (demo --no-gateway)
-          ws       the /ws hub: memory per idle connection, fan-out latency (--connections, --fanout, --chunks, --interval-ms)
+          ws       the /ws hub: memory per idle connection, fan-out latency (--connections, --fanout, --chunks, --interval-ms, --rounds)
         """;
 
     public static async Task<int> Main(string[] args)

@@ -30,6 +30,7 @@ internal static class WsCommand
         var fanout = int.Parse(options.String("fanout") ?? "1000", CultureInfo.InvariantCulture);
         var chunks = int.Parse(options.String("chunks") ?? "20", CultureInfo.InvariantCulture);
         var intervalMs = int.Parse(options.String("interval-ms") ?? "20", CultureInfo.InvariantCulture);
+        var rounds = int.Parse(options.String("rounds") ?? "3", CultureInfo.InvariantCulture);
         var dll = Path.GetFullPath(options.String("gateway-dll") ?? Path.Combine(AppContext.BaseDirectory, "Gateway.dll"));
 
         await using var orchestrator = await StartOrchestratorAsync(chunks, intervalMs);
@@ -64,18 +65,22 @@ internal static class WsCommand
         // 2. Fan-out: sessions of five connections, one stream per session, all at once.
         var clients = await OpenAsync(port, fanout, perSession: 5, "fan");
         var sessions = clients.Select(static c => c.Session).Distinct().ToArray();
-        var latencies = new List<double>(fanout * chunks);
-        var expected = clients.Count * chunks;
-        var readers = clients.Select(c => ReadStampsAsync(c, chunks, latencies)).ToArray();
         using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false, MaxConnectionsPerServer = 10_000 }) { BaseAddress = baseUri, Timeout = TimeSpan.FromMinutes(5) };
-        var started = Stopwatch.GetTimestamp();
-        var posts = sessions.Select(session => PostAsync(http, session)).ToArray();
-        await Task.WhenAll(posts);
-        await Task.WhenAll(readers).WaitAsync(TimeSpan.FromSeconds(60));
-        var elapsed = Stopwatch.GetElapsedTime(started);
-        latencies.Sort();
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"fan-out: {clients.Count} connections, {sessions.Length} sessions, {chunks} chunks every {intervalMs} ms per stream: {latencies.Count}/{expected} frames in {elapsed.TotalSeconds:0.0} s; upstream chunk -> client frame p50 {Percentile(latencies, 0.50):0.00} ms, p99 {Percentile(latencies, 0.99):0.00} ms, max {latencies[^1]:0.00} ms"));
+        for (var round = 0; round < rounds; round++)
+        {
+            var latencies = new List<double>(fanout * chunks);
+            var expected = clients.Count * chunks;
+            var readers = clients.Select(c => ReadStampsAsync(c, chunks, latencies)).ToArray();
+            var started = Stopwatch.GetTimestamp();
+            var posts = sessions.Select(session => PostAsync(http, session)).ToArray();
+            await Task.WhenAll(posts);
+            await Task.WhenAll(readers).WaitAsync(TimeSpan.FromSeconds(60));
+            var elapsed = Stopwatch.GetElapsedTime(started);
+            latencies.Sort();
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"fan-out round {round + 1}/{rounds}: {clients.Count} connections, {sessions.Length} sessions, {chunks} chunks every {intervalMs} ms per stream: {latencies.Count}/{expected} frames in {elapsed.TotalSeconds:0.0} s; upstream chunk -> client frame p50 {Percentile(latencies, 0.50):0.00} ms, p99 {Percentile(latencies, 0.99):0.00} ms, max {latencies[^1]:0.00} ms"));
+        }
+
         await CloseAllAsync(clients);
         return 0;
     }
