@@ -4,6 +4,7 @@ using PyAirtable.Gateway.Benchmarks.EmulatedServices;
 using PyAirtable.Gateway.Benchmarks.GraphQL;
 using PyAirtable.Gateway.Benchmarks.Load;
 using PyAirtable.Gateway.Benchmarks.Micro;
+using PyAirtable.Gateway.Benchmarks.Realtime;
 
 namespace PyAirtable.Gateway.Benchmarks;
 
@@ -20,6 +21,7 @@ internal static class BenchmarkProgram
           micro    BenchmarkDotNet micro-benchmarks (remaining args go to BenchmarkSwitcher)
           cache-memory  heap bytes per cached KiB of the response cache (in-process gateway, see README.md)
           services the emulated services alone (demo --no-gateway)
+          ws       the /ws hub: memory per idle connection, fan-out latency (--connections, --fanout, --chunks, --interval-ms, --rounds)
         """;
 
     public static async Task<int> Main(string[] args)
@@ -45,6 +47,8 @@ internal static class BenchmarkProgram
                 return await CacheMemoryCommand.RunAsync(rest);
             case "micro":
                 return MicroCommand.Run(rest);
+            case "ws":
+                return await WsCommand.RunAsync(rest);
             case "yarp-proxy":
                 return await YarpProxyCommand.RunAsync(rest);
             case "floor-proxy":

@@ -10,6 +10,7 @@ using PyAirtable.Gateway.Health;
 using PyAirtable.Gateway.Introspection;
 using PyAirtable.Gateway.Observability;
 using PyAirtable.Gateway.RateLimiting;
+using PyAirtable.Gateway.Realtime;
 using PyAirtable.Gateway.Routing;
 
 await Program.CreateApp(args).RunAsync();
@@ -32,11 +33,13 @@ public partial class Program
         builder.Services.AddGatewayHealth();
         builder.Services.AddGatewayDocumentation();
         builder.Services.AddGatewayGraphQL();
+        builder.Services.AddGatewayRealtime();
         builder.AddGatewayObservability();
 
         var app = builder.Build();
         app.UseGatewayObservability();
         app.UseGatewayCors();
+        app.UseWebSockets();
         app.UseRouting();
         app.UseGatewayAuth();
         app.UseMiddleware<RateLimitMiddleware>();
@@ -47,6 +50,7 @@ public partial class Program
         app.MapGatewayDashboard();
         app.MapGatewayDocumentation();
         app.MapGatewayGraphQL();
+        app.MapGatewayRealtime();
         app.MapGatewayRoutes();
         app.MapGatewayFallbacks();
         return app;

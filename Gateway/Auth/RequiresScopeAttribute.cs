@@ -13,7 +13,7 @@ internal sealed class RequiresScopeAttribute : Attribute
 
     public static readonly RequiresScopeAttribute AdminScope = new(Admin);
 
-    /// <summary>Any authenticated client, whatever its scopes (the empty scope; the GraphQL endpoint, whose fields check each route's own).</summary>
+    /// <summary>Any authenticated client, whatever its scopes (the empty scope: the WebSocket stats; the GraphQL endpoint, whose fields check each route's own).</summary>
     public static readonly RequiresScopeAttribute AnyClient = new("");
 
     public RequiresScopeAttribute(string scope) => Scope = scope;

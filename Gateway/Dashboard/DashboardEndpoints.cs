@@ -29,6 +29,7 @@ internal static class DashboardEndpoints
         var services = sp.GetRequiredService<UpstreamServices>();
         var health = sp.GetRequiredService<HealthMonitor>();
         var cache = sp.GetService<CacheFeed>();
+        var hub = sp.GetService<Realtime.RealtimeStats>();
         var page = DashboardPage.Bytes;
 
         IntrospectionEndpoints.Map(app, Page, context =>
@@ -52,7 +53,16 @@ internal static class DashboardEndpoints
                 _ = health.ProbeAsync();
             }
 
-            return HealthEndpoints.WriteJsonAsync(context, StatusCodes.Status200OK, json => WriteFeed(json, telemetry, services, health.Last, cache));
+            return HealthEndpoints.WriteJsonAsync(context, StatusCodes.Status200OK, json =>
+            {
+                WriteFeed(json, telemetry, services, health.Last, cache);
+                if (hub is not null)
+                {
+                    json.WriteStartObject("websocket");
+                    hub.WriteMembers(json);
+                    json.WriteEndObject();
+                }
+            });
         }).RequireGatewayScope(RequiresScopeAttribute.Admin);
         return app;
     }

@@ -10,6 +10,9 @@ internal sealed class ValidatedBodyContent : ForwardedContent
 
     public ValidatedBodyContent(ReadOnlySequence<byte> body) => _body = body;
 
+    /// <summary>The body, for a later step of the route that reads it (valid until the step that held it returns).</summary>
+    public ReadOnlySequence<byte> Body => _body;
+
     protected override bool TryComputeLength(out long length)
     {
         length = _body.Length;

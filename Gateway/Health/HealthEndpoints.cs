@@ -18,7 +18,8 @@ internal static class HealthEndpoints
         var monitor = app.ServiceProvider.GetRequiredService<HealthMonitor>();
         var lifecycle = app.ServiceProvider.GetRequiredService<GatewayLifecycle>();
 
-        Map(app, "/api/health", context => WriteHealthAsync(context, monitor));
+        var sections = app.ServiceProvider.GetServices<IHealthSection>().ToArray();
+        Map(app, "/api/health", context => WriteHealthAsync(context, monitor, sections));
         Map(app, "/livez", static context => WriteStatusAsync(context, StatusCodes.Status200OK, "alive"));
         Map(app, "/readyz", context => lifecycle.IsDraining
             ? WriteStatusAsync(context, StatusCodes.Status503ServiceUnavailable, "draining")
@@ -36,7 +37,7 @@ internal static class HealthEndpoints
     private static void Map(IEndpointRouteBuilder app, string template, RequestDelegate handler) =>
         app.MapMethods(template, GatewayMethods.Get, handler).WithMetadata(new MetricsLabel(template));
 
-    private static async Task WriteHealthAsync(HttpContext context, HealthMonitor monitor)
+    private static async Task WriteHealthAsync(HttpContext context, HealthMonitor monitor, IHealthSection[] sections)
     {
         var report = await monitor.ProbeAsync().WaitAsync(context.RequestAborted);
         var overall = report.Overall;
@@ -51,6 +52,13 @@ internal static class HealthEndpoints
             }
 
             json.WriteEndArray();
+            foreach (var section in sections)
+            {
+                json.WriteStartObject(section.Name);
+                section.WriteMembers(json);
+                json.WriteEndObject();
+            }
+
             json.WriteString("timestamp", report.Timestamp.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture));
         });
     }

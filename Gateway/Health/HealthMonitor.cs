@@ -35,6 +35,9 @@ internal sealed partial class HealthMonitor
         _serviceKey = auth.Value.ApiKey;
     }
 
+    /// <summary>Raised after every completed round (on the probing thread; handlers must not block).</summary>
+    public event Action<HealthReport>? Completed;
+
     /// <summary>The last completed round, if any.</summary>
     public HealthReport? Last { get; private set; }
 
@@ -95,6 +98,7 @@ internal sealed partial class HealthMonitor
 
         var health = new HealthReport(report, started);
         Last = health;
+        Completed?.Invoke(health);
         return health;
     }
 
