@@ -10,6 +10,7 @@ using PyAirtable.Gateway.Introspection;
 using PyAirtable.Gateway.Observability;
 using PyAirtable.Gateway.RateLimiting;
 using PyAirtable.Gateway.Routing;
+using PyAirtable.Gateway.Tunnel;
 
 await Program.CreateApp(args).RunAsync();
 
@@ -25,6 +26,7 @@ public partial class Program
         builder.Services.AddGatewayForwarding();
         builder.Services.AddGatewayRouting();
         builder.Services.AddGatewayCaching();
+        builder.Services.AddGatewayTunnel();
         builder.Services.AddGatewayAuth();
         builder.Services.AddGatewayRateLimiting();
         builder.Services.AddGatewayCors();
