@@ -165,6 +165,26 @@ public sealed class Http2Tests
         var error = await StartupErrors.CaptureAsync(overrides);
 
         Assert.Contains(missing, error, StringComparison.Ordinal);
+        Assert.Contains("Kestrel:Endpoints:Https:Certificate:Path", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Https_CertificateFileNotACertificate_StartFails()
+    {
+        var folder = Directory.CreateTempSubdirectory("gateway-https-bad-").FullName;
+        try
+        {
+            var path = Path.Combine(folder, "gateway.pfx");
+            await File.WriteAllTextAsync(path, "not a certificate");
+
+            var error = await StartupErrors.CaptureAsync(HttpsGateway.EndpointSettings(path));
+
+            Assert.False(string.IsNullOrEmpty(error));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
     }
 
     [Fact]
