@@ -83,6 +83,15 @@ public sealed class TunnelRouteTests
             Assert.InRange(sums["gateway_tunnel_bytes:downstream"], 1000, 1100);
         }
 
+        using (var scrape = await gateway.GetAsync("/metrics"))
+        {
+            var text = await scrape.Content.ReadAsStringAsync();
+            Assert.Contains("gateway_tunnels_open{", text, StringComparison.Ordinal);
+            Assert.Contains("gateway_tunnels_total{", text, StringComparison.Ordinal);
+            Assert.Matches("gateway_tunnel_bytes_total\\{[^}]*direction=\"upstream\"", text);
+            Assert.Matches("gateway_tunnel_bytes_total\\{[^}]*direction=\"downstream\"", text);
+        }
+
         var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         listener.SetMeasurementEventCallback<long>((instrument, value, _, _) =>
         {

@@ -365,9 +365,9 @@ internal sealed partial class WebSocketTunnelStep : RouteStep
                     }
 
                     activity.CancelAfter(_idleTimeout);
+                    _metrics.Bytes(_route.Name, upstream, read);
                     await destination.WriteAsync(buffer.AsMemory(0, read), token);
                     await destination.FlushAsync(token);
-                    _metrics.Bytes(_route.Name, upstream, read);
                 }
                 finally
                 {
