@@ -223,6 +223,42 @@ public sealed class Http2Tests
         Assert.Equal("h2 bye", reason);
     }
 
+    [Theory]
+    [InlineData("ws-reader-key-0001", HttpStatusCode.Forbidden)]
+    [InlineData("ws-user-key-000002", HttpStatusCode.OK)]
+    public async Task WebSocketOverHttp2_ScopesForTheGetHandshake_ApplyToTheExtendedConnect(string key, HttpStatusCode expected)
+    {
+        await using var upstream = await WebSocketUpstream.StartAsync();
+        await using var gateway = await HttpsGateway.StartAsync(upstream.Url, overrides: new Dictionary<string, string?>
+        {
+            ["Gateway:Routes:airtable:WebSocket"] = "true",
+            ["Gateway:Auth:Keys:0:Name"] = "reader",
+            ["Gateway:Auth:Keys:0:Key"] = "ws-reader-key-0001",
+            ["Gateway:Auth:Keys:1:Name"] = "user",
+            ["Gateway:Auth:Keys:1:Key"] = "ws-user-key-000002",
+            ["Gateway:Auth:Keys:1:Scopes:0"] = "ws:use",
+            ["Gateway:Auth:RouteScopes:0:Route"] = "/api/airtable/{**path}",
+            ["Gateway:Auth:RouteScopes:0:Methods:0"] = "GET",
+            ["Gateway:Auth:RouteScopes:0:Scope"] = "ws:use",
+        });
+        using var invoker = new HttpMessageInvoker(gateway.CreateHandler());
+        using var socket = new ClientWebSocket();
+        socket.Options.HttpVersion = HttpVersion.Version20;
+        socket.Options.HttpVersionPolicy = HttpVersionPolicy.RequestVersionExact;
+        socket.Options.CollectHttpResponseDetails = true;
+        socket.Options.SetRequestHeader("X-API-Key", key);
+
+        try
+        {
+            await socket.ConnectAsync(new Uri($"wss://127.0.0.1:{gateway.Port}/api/airtable/x"), invoker, CancellationToken.None).WithTimeout();
+        }
+        catch (WebSocketException)
+        {
+        }
+
+        Assert.Equal(expected, socket.HttpStatusCode);
+    }
+
     [Fact]
     public async Task WebSocketOverHttp2_OnARouteWithoutThePolicy_Refused()
     {
