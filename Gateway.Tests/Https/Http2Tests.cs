@@ -223,6 +223,67 @@ public sealed class Http2Tests
         Assert.Equal("h2 bye", reason);
     }
 
+    [Fact]
+    public async Task WebSocketOverHttp2_ServiceAborts_ClientSeesItWithinOneSecond()
+    {
+        await using var upstream = await WebSocketUpstream.StartAsync();
+        await using var gateway = await HttpsGateway.StartAsync(overrides: TunnelGateway.Routes(upstream.Url));
+        using var invoker = new HttpMessageInvoker(gateway.CreateHandler());
+        using var socket = await ConnectHttp2Async(gateway, invoker, "/ws/x");
+
+        await socket.SendAsync("abort"u8.ToArray(), WebSocketMessageType.Text, true, CancellationToken.None);
+
+        await Assert.ThrowsAnyAsync<Exception>(() => TunnelGateway.ReceiveAsync(socket, TimeSpan.FromSeconds(1)));
+        Assert.NotEqual(WebSocketState.Open, socket.State);
+    }
+
+    [Fact]
+    public async Task WebSocketOverHttp2_ClientAborts_ServiceSeesItWithinOneSecond()
+    {
+        await using var upstream = await WebSocketUpstream.StartAsync();
+        await using var gateway = await HttpsGateway.StartAsync(overrides: TunnelGateway.Routes(upstream.Url));
+        using var invoker = new HttpMessageInvoker(gateway.CreateHandler());
+        var socket = await ConnectHttp2Async(gateway, invoker, "/ws/x");
+        await socket.SendAsync("ping"u8.ToArray(), WebSocketMessageType.Text, true, CancellationToken.None);
+        await TunnelGateway.ReceiveAsync(socket);
+
+        socket.Abort();
+        socket.Dispose();
+
+        await upstream.NextVanishedAsync(TimeSpan.FromSeconds(1));
+    }
+
+    [Fact]
+    public async Task WebSocketOverHttp2_ServiceAnswers404_OrdinaryResponseNothingTunnelled()
+    {
+        await using var service = await FakeUpstream.StartAsync(FakeUpstream.Respond(404, """{"missing":true}"""));
+        await using var gateway = await HttpsGateway.StartAsync(overrides: TunnelGateway.Routes(service.Url));
+        using var invoker = new HttpMessageInvoker(gateway.CreateHandler());
+
+        var error = await Assert.ThrowsAsync<WebSocketException>(() => ConnectHttp2Async(gateway, invoker, "/ws/x"));
+
+        Assert.NotNull(error);
+        Assert.Equal("websocket", Assert.Single(service.Requests).Header("Upgrade"));
+    }
+
+    private static async Task<ClientWebSocket> ConnectHttp2Async(HttpsGateway gateway, HttpMessageInvoker invoker, string path)
+    {
+        var socket = new ClientWebSocket();
+        socket.Options.HttpVersion = HttpVersion.Version20;
+        socket.Options.HttpVersionPolicy = HttpVersionPolicy.RequestVersionExact;
+        socket.Options.SetRequestHeader("X-API-Key", GatewayHost.ApiKey);
+        try
+        {
+            await socket.ConnectAsync(new Uri($"wss://127.0.0.1:{gateway.Port}{path}"), invoker, CancellationToken.None).WithTimeout();
+            return socket;
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
     [Theory]
     [InlineData("ws-reader-key-0001", HttpStatusCode.Forbidden)]
     [InlineData("ws-user-key-000002", HttpStatusCode.OK)]
