@@ -80,7 +80,7 @@ internal sealed partial class WebSocketTunnelStep : RouteStep
         }
 
         // No upgrade asked for (an h2c upgrade is never performed: the request is served as HTTP/1.1).
-        return Next!.InvokeAsync(context, null);
+        return Next!.InvokeAsync(context, body);
     }
 
     /// <summary>The client's handshake checked (RFC 6455 §4.2.1), then the upstream handshake.</summary>
