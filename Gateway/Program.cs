@@ -12,6 +12,7 @@ using PyAirtable.Gateway.Observability;
 using PyAirtable.Gateway.RateLimiting;
 using PyAirtable.Gateway.Realtime;
 using PyAirtable.Gateway.Routing;
+using PyAirtable.Gateway.Tunnel;
 
 await Program.CreateApp(args).RunAsync();
 
@@ -27,6 +28,7 @@ public partial class Program
         builder.Services.AddGatewayForwarding();
         builder.Services.AddGatewayRouting();
         builder.Services.AddGatewayCaching();
+        builder.Services.AddGatewayTunnel();
         builder.Services.AddGatewayAuth();
         builder.Services.AddGatewayRateLimiting();
         builder.Services.AddGatewayCors();

@@ -181,7 +181,7 @@ public sealed class RouteTransformTests
         Assert.Equal("ReportsNext", route.GetProperty("canary").GetProperty("serviceKey").GetString());
         Assert.Equal("X-Canary", route.GetProperty("canary").GetProperty("header").GetString());
         var steps = route.GetProperty("endpoints").EnumerateArray().Select(e => string.Join(">", e.GetProperty("steps").EnumerateArray().Select(s => s.GetString()))).ToList();
-        Assert.Equal(["api-version>forward", "api-version>forward", "api-version>forward"], steps);
+        Assert.Equal(["api-version>no-upgrade>forward", "api-version>no-upgrade>forward", "api-version>no-upgrade>forward"], steps);
     }
 
     [Fact]

@@ -131,7 +131,7 @@ internal sealed partial class GatewayAuthMiddleware
             }
         }
 
-        foreach (var scope in _scopes.ForRoute(route, context.Request.Method))
+        foreach (var scope in _scopes.ForRoute(route, Tunnel.ExtendedConnect.PolicyMethod(context)))
         {
             if (!identity.HasScope(scope))
             {

@@ -33,6 +33,12 @@ internal static class HostingExtensions
             builder.WebHost.UseUrls(DefaultUrl);
         }
 
+        // HTTPS from Kestrel's standard settings (Kestrel:Endpoints:<name>:Certificate, Kestrel:Certificates:Default, an
+        // https:// URL): the slim builder leaves that support out, so without this call a configured certificate is an
+        // error. Kestrel's HTTPS endpoints offer HTTP/2 and HTTP/1.1 by ALPN (Protocols Http1AndHttp2, its default).
+        builder.WebHost.UseKestrelHttpsConfiguration();
+        CertificateSettings.ThrowIfMissing(configuration);
+
         // ConfigureKestrel, not UseKestrel: the slim builder has already added Kestrel, and UseKestrel would add HTTP/3
         // (QUIC) as well, which the gateway never listens on.
         builder.WebHost.ConfigureKestrel(static kestrel =>

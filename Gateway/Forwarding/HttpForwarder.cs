@@ -142,6 +142,16 @@ internal sealed partial class HttpForwarder
             {
                 telemetry?.UpstreamResponded(sent);
 
+                // A switch of protocols is never passed on: the forwarder sends no Upgrade, so a 101 is a broken answer
+                // (tunnels are the WebSocket step's, which asks for the upgrade and checks the answer).
+                if (upstream.StatusCode == HttpStatusCode.SwitchingProtocols)
+                {
+                    Log.UnaskedSwitch(_logger, service.Name, route.Template, context.TraceIdentifier);
+                    await ProblemResponse.WriteAsync(context, StatusCodes.Status502BadGateway, "Bad gateway",
+                        $"The {service.Name} service switched protocols on a request that asked for no upgrade.");
+                    return;
+                }
+
                 // 4. Status and headers, unchanged but for the hop-by-hop ones.
                 var response = context.Response;
                 response.StatusCode = (int)upstream.StatusCode;
@@ -529,6 +539,9 @@ internal sealed partial class HttpForwarder
 
         [LoggerMessage(1006, LogLevel.Debug, "Circuit open for {Service}; {Route} answered 503 (request {RequestId})")]
         public static partial void CircuitOpen(ILogger logger, string service, string route, string requestId);
+
+        [LoggerMessage(1009, LogLevel.Warning, "{Service} answered 101 on {Route} to a request that asked for no upgrade; answered 502 (request {RequestId})")]
+        public static partial void UnaskedSwitch(ILogger logger, string service, string route, string requestId);
 
         [LoggerMessage(1007, LogLevel.Debug, "Refused request target on {Route} (request {RequestId})")]
         public static partial void BadTarget(ILogger logger, string route, string requestId);

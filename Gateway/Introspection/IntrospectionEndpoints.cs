@@ -250,6 +250,7 @@ internal static class IntrospectionEndpoints
         json.WriteBoolean("jsonObjectBody", route.Body != BodyHandling.Stream);
         json.WriteString("body", BodyName(route.Body));
         json.WriteNumber("upstreamTimeoutSeconds", route.Timeout.TotalSeconds);
+        json.WriteBoolean("webSocket", route.WebSocket);
         json.WriteStartObject("circuitBreaker");
         json.WriteBoolean("enabled", breaker.Enabled);
         json.WriteNumber("failureThreshold", breaker.FailureThreshold);

@@ -73,7 +73,7 @@ internal sealed class ClientRateLimiter : IDisposable
     /// <summary>Charges a request that passed authentication to every policy of its route.</summary>
     public ValueTask<RateDecision> AcquireAsync(HttpContext context, GatewayRoute route)
     {
-        var policies = PoliciesFor(route, context.Request.Method);
+        var policies = PoliciesFor(route, Tunnel.ExtendedConnect.PolicyMethod(context));
         return policies.Length == 0 ? new ValueTask<RateDecision>(RateDecision.Unlimited) : AcquireAsync(ClientOf(context), policies);
     }
 
@@ -87,7 +87,7 @@ internal sealed class ClientRateLimiter : IDisposable
     /// Writes the 429 itself and returns false when a limit is exhausted; otherwise writes the <c>RateLimit-*</c> headers.
     /// </summary>
     public ValueTask<bool> TryAcquireForbiddenAsync(HttpContext context, GatewayRoute? route) =>
-        TryAcquireAsync(context, ClientOf(context), route is null ? _policies.GlobalOnly : PoliciesFor(route, context.Request.Method));
+        TryAcquireAsync(context, ClientOf(context), route is null ? _policies.GlobalOnly : PoliciesFor(route, Tunnel.ExtendedConnect.PolicyMethod(context)));
 
     private async ValueTask<bool> TryAcquireAsync(HttpContext context, ClientKey key, RatePolicy[] policies)
     {

@@ -29,7 +29,7 @@ internal static class RouteConfigReader
     private static readonly FrozenSet<string> RouteFields = FrozenSet.Create(
         StringComparer.OrdinalIgnoreCase,
         "Path", "Methods", "Service", "UpstreamPath", "Auth", "Scopes", "RateLimitPolicy", "RateLimitPerMinute", "TimeoutSeconds",
-        "Body", "Versions", "RequestHeaders", "Query", "ResponseHeaders", "Canary", "Cache", "Description", "Enabled");
+        "Body", "Versions", "RequestHeaders", "Query", "ResponseHeaders", "Canary", "Cache", "WebSocket", "Description", "Enabled");
 
     /// <summary>Every route: the built-in ones in their order, then the configured ones.</summary>
     public static List<RouteDefinition> ReadRoutes(IConfiguration configuration, List<string> errors, string? configFile)
@@ -99,6 +99,7 @@ internal static class RouteConfigReader
                 Cache = cache.Exists()
                     ? new Caching.CacheDefinition(cache["Enabled"] ?? cache.Value, cache["MaxTtlSeconds"], cache["DefaultTtlSeconds"], cache["MaxObjectBytes"], List(cache.GetSection("KeyHeaders")))
                     : null,
+                WebSocket = Field("WebSocket").Value,
                 Description = Field("Description").Value,
                 Enabled = Field("Enabled").Value,
                 Source = SourceOf(configuration, name, configFile),

@@ -61,6 +61,9 @@ internal sealed class RouteDefinition
     /// <summary>The response cache of the route (<c>Cache</c>), when configured.</summary>
     public Caching.CacheDefinition? Cache { get; init; }
 
+    /// <summary><c>true</c>: WebSocket upgrades are tunnelled to the service (<c>WebSocket</c>); default <c>false</c>, upgrades refused.</summary>
+    public string? WebSocket { get; init; }
+
     public string? Description { get; init; }
 
     /// <summary><c>false</c> removes the route (a built-in one included).</summary>

@@ -63,7 +63,7 @@ internal sealed class RouteEndpointSource : EndpointDataSource
                 invoke,
                 RoutePatternFactory.Parse(route.Template),
                 0,
-                new EndpointMetadataCollection(new HttpMethodMetadata(route.Methods), route, new MetricsLabel(route.Template), new RouteDiagnostics(route.Template)),
+                new EndpointMetadataCollection(new HttpMethodMetadata(route.Entry.WebSocket ? [.. route.Methods, HttpMethods.Connect] : route.Methods), route, new MetricsLabel(route.Template), new RouteDiagnostics(route.Template)),
                 $"{route.Name} {route.Template}"));
 
             if (!allowed.TryGetValue(route.Template, out var methods))

@@ -60,6 +60,9 @@ internal sealed class RouteEntry
     /// <summary>The route's response cache settings; null when its cache is off.</summary>
     public Caching.RouteCacheSettings? Cache { get; init; }
 
+    /// <summary>WebSocket upgrades (HTTP/1.1 <c>Upgrade: websocket</c>, RFC 8441 extended CONNECT) are tunnelled to the service.</summary>
+    public bool WebSocket { get; init; }
+
     public required string Description { get; init; }
 
     public RouteSource Source => Definition.Source;

@@ -196,6 +196,19 @@ internal sealed class RouteTableBuilder
             errors.Add($"{key}:Cache is on but the route has no GET method; only GET and HEAD responses are cached.");
         }
 
+        var webSocket = false;
+        if (definition.WebSocket is { Length: > 0 } webSocketText)
+        {
+            if (!bool.TryParse(webSocketText, out webSocket))
+            {
+                errors.Add($"{key}:WebSocket must be true or false (got '{webSocketText}').");
+            }
+            else if (webSocket && Array.IndexOf(methods, HttpMethods.Get) < 0)
+            {
+                errors.Add($"{key}:WebSocket is on but the route has no GET method; a WebSocket handshake is a GET (RFC 6455).");
+            }
+        }
+
         if (errors.Count > count)
         {
             return null;
@@ -221,6 +234,7 @@ internal sealed class RouteTableBuilder
             Query = query,
             Canary = canary,
             Cache = cache,
+            WebSocket = webSocket,
             Description = definition.Description ?? "",
             LoadedAt = now,
         };
