@@ -26,6 +26,19 @@ public sealed class RedisHubTests
     /// <summary>Waits until replica <paramref name="publisher"/>'s PUBLISH reaches the session's subscription elsewhere (it is set up asynchronously).</summary>
     private static Task WaitSubscribedAsync(GatewayHost gateway, string sessionId) => WaitSubscribersAsync(gateway, sessionId, subscribed: true);
 
+    /// <summary>Waits until the Redis list <paramref name="key"/> holds <paramref name="length"/> items (asynchronous calls only: a
+    /// synchronous one on the replica's multiplexer can wait out its 1 s sync timeout behind the replica's own traffic).</summary>
+    private static async Task WaitListLengthAsync(StackExchange.Redis.IConnectionMultiplexer connection, string key, long length)
+    {
+        var deadline = DateTime.UtcNow + Timeouts.Signal;
+        long held;
+        while ((held = await connection.GetDatabase().ListLengthAsync(key)) != length)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"{key} never held {length} items (last: {held})");
+            await Task.Delay(10);
+        }
+    }
+
     private static async Task WaitSubscribersAsync(GatewayHost gateway, string sessionId, bool subscribed)
     {
         var connection = Backplane(gateway).Connection!;
@@ -74,6 +87,7 @@ public sealed class RedisHubTests
         await using var ownedA = a;
         await using var ownedB = b;
         var (first, _) = await HubClient.ConnectAuthenticatedAsync(b, "away");
+        await WaitSubscribedAsync(b, "away"); // else the unsubscribed state below could be the one before B subscribed
         await first.DisposeAsync();
         await HubTests.WaitUntilAsync(() => !Hub(b).Sessions.Has("away"), TimeSpan.FromSeconds(5));
         await WaitSubscribersAsync(b, "away", subscribed: false);
@@ -85,7 +99,7 @@ public sealed class RedisHubTests
 
         // Published through A's backplane loop: wait until the list holds them all.
         var connection = Backplane(a).Connection!;
-        await HubTests.WaitUntilAsync(() => connection.GetDatabase().ListLength("gateway:ws:q:away") == 10, TimeSpan.FromSeconds(5));
+        await WaitListLengthAsync(connection, "gateway:ws:q:away", 10);
         var (client, _) = await HubClient.ConnectAuthenticatedAsync(b, "away");
         await using var owned = client;
         var deltas = new List<string>();
@@ -95,7 +109,7 @@ public sealed class RedisHubTests
         }
 
         Assert.Equal(Enumerable.Range(0, 10).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)), deltas);
-        Assert.Equal(0, connection.GetDatabase().ListLength("gateway:ws:q:away"));
+        Assert.Equal(0, await connection.GetDatabase().ListLengthAsync("gateway:ws:q:away"));
     }
 
     [Fact]

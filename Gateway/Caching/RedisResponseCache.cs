@@ -140,7 +140,7 @@ internal sealed partial class RedisResponseCache : IHostedService, IAsyncDisposa
         {
             await _connection!.GetSubscriber().SubscribeAsync(_channel, OnInvalidation);
         }
-        catch (Exception ex) when (ex is RedisException or ObjectDisposedException or InvalidOperationException)
+        catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException or InvalidOperationException)
         {
             Volatile.Write(ref _subscribed, 0);
             MarkUnavailable("not subscribed to invalidations", backOff: false);
