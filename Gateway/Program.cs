@@ -41,7 +41,7 @@ public partial class Program
         var app = builder.Build();
         app.UseGatewayObservability();
         app.UseGatewayCors();
-        app.UseWebSockets();
+        app.UseGatewayRealtime();
         app.UseRouting();
         app.UseGatewayAuth();
         app.UseMiddleware<RateLimitMiddleware>();

@@ -12,6 +12,8 @@ internal static class RealtimeExtensions
 {
     public const string StatsPath = "/api/websocket/stats";
 
+    private static readonly PathString HubPath = new(HubEndpoint.Path);
+
     public static IServiceCollection AddGatewayRealtime(this IServiceCollection services)
     {
         services.AddOptions<RealtimeOptions>().BindConfiguration(RealtimeOptions.Section).ValidateWith<RealtimeOptions, RealtimeOptionsValidator>();
@@ -30,6 +32,14 @@ internal static class RealtimeExtensions
         services.AddSingleton<IRouteStepFactory, StreamBridgeStepFactory>();
         return services;
     }
+
+    /// <summary>
+    /// The WebSocket middleware, on <c>/ws</c> only: it sets a handshake feature object on every request that could be
+    /// upgraded (every HTTP/1.1 request), an allocation the forwarded requests need not pay. Routes with the WebSocket
+    /// policy tunnel the upgrade themselves (Gateway/Tunnel) and do not use it.
+    /// </summary>
+    public static IApplicationBuilder UseGatewayRealtime(this IApplicationBuilder app) =>
+        app.UseWhen(static context => context.Request.Path.StartsWithSegments(HubPath), static hub => hub.UseWebSockets());
 
     /// <summary><c>/ws</c> (GET for RFC 6455, CONNECT for RFC 8441) and <c>GET /api/websocket/stats</c> (any authenticated client).</summary>
     public static IEndpointRouteBuilder MapGatewayRealtime(this IEndpointRouteBuilder app)
