@@ -38,6 +38,32 @@ public sealed class SharedCacheTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task StoredByOne_HitOnAGatewayProcess()
+    {
+        var settings = GatewayHost.DefaultSettings(_f.Upstream.Url, null, null);
+        foreach (var (key, value) in SharedCacheFixture.Settings(_f.Redis.Url, _f.Prefix))
+        {
+            settings[key] = value;
+        }
+
+        await using var process = await GatewayProcess.StartAsync(settings);
+        var written = SharedCacheFixture.WrittenAsync(_f.First);
+        var stored = await GetAsync(_f.First, "/api/airtable/bases?view=apart");
+        await written;
+
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{process.Port}") };
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/airtable/bases?view=apart");
+        request.Headers.Add("X-API-Key", CacheFixture.AliceKey);
+        using var response = await client.SendAsync(request);
+
+        Assert.Equal("PyAirtableGateway; fwd=uri-miss; stored", stored.CacheStatus);
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("PyAirtableGateway; hit", CacheFixture.Status(response));
+        Assert.Equal("""{"n":1}""", await response.Content.ReadAsStringAsync());
+        Assert.Equal(1, _f.Upstream.ContactCount);
+    }
+
+    [Fact]
     public async Task Vary_SelectsTheVariantAcrossReplicas()
     {
         _f.Headers = [("Cache-Control", "public, max-age=60"), ("Vary", "Accept-Language")];

@@ -18,21 +18,29 @@ internal sealed class HubClient : IAsyncDisposable
 
     public string SessionId { get; }
 
-    public static Uri Address(GatewayHost gateway, string? sessionId) =>
-        new($"ws://127.0.0.1:{gateway.Port}/ws" + (sessionId is null ? "" : "?session_id=" + Uri.EscapeDataString(sessionId)));
+    public static Uri Address(GatewayHost gateway, string? sessionId) => Address(gateway.Port, sessionId);
 
-    public static async Task<HubClient> ConnectAsync(GatewayHost gateway, string sessionId, Action<ClientWebSocketOptions>? configure = null)
+    public static Uri Address(int port, string? sessionId) =>
+        new($"ws://127.0.0.1:{port}/ws" + (sessionId is null ? "" : "?session_id=" + Uri.EscapeDataString(sessionId)));
+
+    public static Task<HubClient> ConnectAsync(GatewayHost gateway, string sessionId, Action<ClientWebSocketOptions>? configure = null) =>
+        ConnectAsync(gateway.Port, sessionId, configure);
+
+    public static async Task<HubClient> ConnectAsync(int port, string sessionId, Action<ClientWebSocketOptions>? configure = null)
     {
         var socket = new ClientWebSocket();
         configure?.Invoke(socket.Options);
-        await socket.ConnectAsync(Address(gateway, sessionId), CancellationToken.None).WithTimeout();
+        await socket.ConnectAsync(Address(port, sessionId), CancellationToken.None).WithTimeout();
         return new HubClient(socket, sessionId);
     }
 
-    /// <summary>Connects and authenticates with the auth message; the <c>system_status</c> that follows is read and returned.</summary>
-    public static async Task<(HubClient Client, JsonElement Status)> ConnectAuthenticatedAsync(GatewayHost gateway, string sessionId)
+    public static Task<(HubClient Client, JsonElement Status)> ConnectAuthenticatedAsync(GatewayHost gateway, string sessionId) =>
+        ConnectAuthenticatedAsync(gateway.Port, sessionId);
+
+    /// <summary>Connects to the gateway on <paramref name="port"/> and authenticates with the auth message; the <c>system_status</c> that follows is read and returned.</summary>
+    public static async Task<(HubClient Client, JsonElement Status)> ConnectAuthenticatedAsync(int port, string sessionId)
     {
-        var client = await ConnectAsync(gateway, sessionId);
+        var client = await ConnectAsync(port, sessionId);
         await client.SendAsync($$"""{"type":"auth","api_key":"{{GatewayHost.ApiKey}}"}""");
         var status = await client.ReceiveAsync(includeStatus: true);
         Assert.Equal("system_status", status.GetProperty("type").GetString());

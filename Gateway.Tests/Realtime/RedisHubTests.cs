@@ -80,6 +80,34 @@ public sealed class RedisHubTests
     }
 
     [Fact]
+    public async Task ChatStreamedThroughReplicaA_ReachesSocketOnAGatewayProcess_InOrder()
+    {
+        var objects = Enumerable.Range(0, 30).Select(i => $$"""{"delta":"{{i}} ","token_count":{{i}},"is_complete":{{(i == 29 ? "true" : "false")}}}""").ToArray();
+        await using var llm = await FakeUpstream.StartAsync(FakeUpstream.Respond(200, string.Join("\n", objects) + "\n", "application/x-ndjson"));
+        var (redis, a, b) = await StartAsync(llm);
+        await using var _ = redis;
+        await using var ownedA = a;
+        await b.DisposeAsync(); // replica B is a process of its own here
+        var settings = GatewayHost.DefaultSettings(null, llm.Url, null);
+        settings["REDIS_URL"] = redis.Url;
+        await using var process = await GatewayProcess.StartAsync(settings);
+
+        var (client, _) = await HubClient.ConnectAuthenticatedAsync(process.Port, "apart");
+        await using var owned = client;
+        await WaitSubscribedAsync(a, "apart"); // any connection sees the process's subscription
+        using var response = await a.SendAsync(HttpMethod.Post, "/api/v2/chat",
+            json: """{"messages":[{"role":"user","content":"hi"}],"session_id":"apart","stream":true}""");
+        var deltas = new List<string>();
+        for (var i = 0; i < objects.Length; i++)
+        {
+            deltas.Add((await client.ReceiveAsync()).GetProperty("data").GetProperty("delta").GetString()!);
+        }
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(Enumerable.Range(0, 30).Select(i => $"{i} "), deltas);
+    }
+
+    [Fact]
     public async Task OfflineQueue_SharedAcrossReplicas_DeliveredInOrderAfterReconnect()
     {
         var (redis, a, b) = await StartAsync();

@@ -3,7 +3,6 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
-using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http;
 using PyAirtable.Gateway.Tests.Infrastructure;
 
@@ -161,55 +160,23 @@ public sealed partial class GracefulShutdownTests
 
     private static Process StartProcess(string llmUrl, int drainSeconds, string? home = null)
     {
-        var start = new ProcessStartInfo("dotnet")
+        var settings = new Dictionary<string, string?>
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = AppContext.BaseDirectory,
+            ["API_KEY"] = GatewayHost.ApiKey,
+            ["LLM_ORCHESTRATOR_URL"] = llmUrl,
+            ["AIRTABLE_GATEWAY_URL"] = Ports.RefusingUrl(),
+            ["MCP_SERVER_URL"] = Ports.RefusingUrl(),
+            ["DRAIN_TIMEOUT"] = drainSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
         };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Gateway.dll"));
-        start.ArgumentList.Add("--urls=http://127.0.0.1:0");
-        start.Environment["API_KEY"] = GatewayHost.ApiKey;
-        start.Environment["LLM_ORCHESTRATOR_URL"] = llmUrl;
-        start.Environment["AIRTABLE_GATEWAY_URL"] = Ports.RefusingUrl();
-        start.Environment["MCP_SERVER_URL"] = Ports.RefusingUrl();
-        start.Environment["DRAIN_TIMEOUT"] = drainSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        start.Environment["Logging__LogLevel__Default"] = "Information";
-        start.Environment.Remove(PyAirtable.Gateway.Configuration.HostingExtensions.InlineCompletionsVariable);
         if (home is not null)
         {
-            start.Environment["HOME"] = home;
+            settings["HOME"] = home;
         }
 
-        return Process.Start(start)!;
+        return GatewayProcess.Start(settings);
     }
 
-    private static async Task<int> ListeningPortAsync(Process process, ConcurrentQueue<string>? lines = null)
-    {
-        var found = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
-        process.OutputDataReceived += (_, e) =>
-        {
-            if (e.Data is { } line)
-            {
-                lines?.Enqueue(line);
-                if (ListeningLine().Match(line) is { Success: true } match)
-                {
-                    found.TrySetResult(int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
-                }
-            }
-        };
-        process.ErrorDataReceived += (_, e) =>
-        {
-            if (e.Data is { } line)
-            {
-                lines?.Enqueue(line);
-            }
-        };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return await found.Task.WaitAsync(TimeSpan.FromSeconds(30));
-    }
+    private static Task<int> ListeningPortAsync(Process process, ConcurrentQueue<string>? lines = null) => GatewayProcess.ListeningPortAsync(process, lines);
 
     private static string ThreadName(string task)
     {
@@ -222,7 +189,4 @@ public sealed partial class GracefulShutdownTests
             return ""; // the thread ended meanwhile
         }
     }
-
-    [GeneratedRegex(@"Now listening on: http://127\.0\.0\.1:(\d+)")]
-    private static partial Regex ListeningLine();
 }
