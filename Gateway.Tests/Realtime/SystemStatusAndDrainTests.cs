@@ -120,4 +120,30 @@ public sealed class SystemStatusAndDrainTests
 
         Assert.NotNull(failure);
     }
+
+    [Fact]
+    public async Task Sigterm_GatewayProcess_OpenSocketsClosed1001_ExitsZero()
+    {
+        var settings = GatewayHost.DefaultSettings(null, null, null);
+        settings["DRAIN_TIMEOUT"] = "5";
+        await using var gateway = await GatewayProcess.StartAsync(settings);
+        var (first, _) = await HubClient.ConnectAuthenticatedAsync(gateway.Port, "one");
+        await using var ownedFirst = first;
+        var (second, _) = await HubClient.ConnectAuthenticatedAsync(gateway.Port, "two");
+        await using var ownedSecond = second;
+
+        using (var kill = System.Diagnostics.Process.Start("kill", ["-TERM", gateway.Process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync().WithTimeout();
+        }
+
+        var (firstStatus, firstReason, _) = await first.ReceiveCloseAsync();
+        var (secondStatus, _, _) = await second.ReceiveCloseAsync();
+        await gateway.Process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(15));
+
+        Assert.Equal(WebSocketCloseStatus.EndpointUnavailable, firstStatus);
+        Assert.Equal("Server shutting down", firstReason);
+        Assert.Equal(WebSocketCloseStatus.EndpointUnavailable, secondStatus);
+        Assert.Equal(0, gateway.Process.ExitCode);
+    }
 }
