@@ -204,8 +204,8 @@ internal sealed partial class RedisResponseCache : IHostedService, IAsyncDisposa
         }
 
         MarkAvailable();
-        var best = Pick(shared.Result, null, route, path, query, identity, request, null);
-        return own is null ? best : Pick(own.Result, identity, route, path, query, identity, request, best);
+        var best = Pick(await shared, null, route, path, query, identity, request, null);
+        return own is null ? best : Pick(await own, identity, route, path, query, identity, request, best);
     }
 
     /// <summary>The newest readable entry of <paramref name="fields"/> bound as its hash says (<paramref name="boundTo"/>) that selects the request.</summary>
