@@ -12,7 +12,10 @@ namespace PyAirtable.Gateway.Tests.Observability;
 /// Issue 6 "Logs" and issue 20: one access-log line per request, written by the gateway's buffered writer (here to a
 /// file, <c>Gateway:Observability:AccessLog:Path</c>), switched by the level of its category, JSON with <c>LOG_FORMAT=json</c>,
 /// and every line of a request that ended before shutdown written out.
+/// Serial: the meter listener behind <c>/metrics</c> sees every host's gateway meter in the process, so another host's
+/// writer would add its own <c>gateway_access_log_dropped_total</c> series to this host's scrape.
 /// </summary>
+[Collection(nameof(Functional.SerialCollection))]
 public sealed class AccessLogTests : IDisposable
 {
     private readonly string _path = Path.Combine(Path.GetTempPath(), $"gateway-access-{Guid.NewGuid():N}.log");
