@@ -39,6 +39,83 @@ public sealed class CollapsingAndEvictionTests
     }
 
     [Fact]
+    public async Task Get_UrlWhoseAnswerCannotBeStored_ConcurrentMissesGoToServiceSideBySide()
+    {
+        // A collapse wait longer than the signal timeout: a waiter queued behind the first request fails the test.
+        await using var f = await CacheFixture.StartAsync(new() { ["Gateway:Cache:CollapseWaitSeconds"] = "60" });
+        f.Answer("{\"live\":true}"); // no freshness, no validators: not storable
+        using (var first = await f.GetAsync("/api/airtable/live"))
+        {
+            Assert.Equal("PyAirtableGateway; fwd=uri-miss", CacheFixture.Status(first));
+        }
+
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var bothArrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var arrived = 0;
+        f.Upstream.Handler = async (context, _) =>
+        {
+            if (Interlocked.Increment(ref arrived) == 2)
+            {
+                bothArrived.TrySetResult();
+            }
+
+            await release.Task.WaitAsync(context.RequestAborted);
+            await FakeUpstream.WriteAsync(context, 200, "{\"live\":true}"u8.ToArray(), "application/json");
+        };
+
+        var a = f.GetAsync("/api/airtable/live");
+        var b = f.GetAsync("/api/airtable/live");
+        await bothArrived.Task.WithTimeout();
+        release.SetResult();
+
+        using var responseA = await a.WithTimeout();
+        using var responseB = await b.WithTimeout();
+        Assert.Equal(HttpStatusCode.OK, responseA.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, responseB.StatusCode);
+        Assert.Equal(3, f.Upstream.ContactCount);
+    }
+
+    [Fact]
+    public async Task Get_UrlTurnsStorable_StoredAndMissesCollapsedAgain()
+    {
+        await using var f = await CacheFixture.StartAsync(new() { ["Gateway:Cache:CollapseWaitSeconds"] = "60" });
+        f.Answer("{}", ("Cache-Control", "no-store"));
+        (await f.GetAsync("/api/airtable/turns")).Dispose();
+        f.Answer("{\"n\":2}", ("Cache-Control", "max-age=60"));
+        using (var passed = await f.GetAsync("/api/airtable/turns"))
+        using (var stored = await f.GetAsync("/api/airtable/turns"))
+        {
+            // The first storable answer passes uncopied (the URL was marked) and lifts the mark; the next is stored.
+            Assert.Equal("PyAirtableGateway; fwd=uri-miss", CacheFixture.Status(passed));
+            Assert.Equal("PyAirtableGateway; fwd=uri-miss; stored", CacheFixture.Status(stored));
+        }
+
+        // Purged, the URL misses again, and its concurrent misses are collapsed once more.
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        f.Upstream.Handler = async (context, _) =>
+        {
+            await release.Task.WaitAsync(context.RequestAborted);
+            await FakeUpstream.WriteAsync(context, 200, "{\"n\":3}"u8.ToArray(), "application/json", ("Cache-Control", "max-age=60"));
+        };
+        (await f.SendAsync(HttpMethod.Delete, "/_gateway/cache", GatewayHost.ApiKey)).Dispose();
+        var requests = new Task<HttpResponseMessage>[20];
+        for (var i = 0; i < requests.Length; i++)
+        {
+            requests[i] = f.GetAsync("/api/airtable/turns");
+        }
+
+        await f.Upstream.NextContactAsync();
+        release.SetResult();
+        foreach (var response in await Task.WhenAll(requests).WithTimeout())
+        {
+            Assert.Equal("{\"n\":3}", await response.Content.ReadAsStringAsync());
+            response.Dispose();
+        }
+
+        Assert.Equal(4, f.Upstream.ContactCount);
+    }
+
+    [Fact]
     public async Task Get_LeaderCancelled_WaiterGoesToServiceItselfNothingBrokenStored()
     {
         await using var f = await CacheFixture.StartAsync();

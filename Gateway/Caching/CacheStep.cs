@@ -52,7 +52,7 @@ internal sealed partial class CacheStep : RouteStep
         var method = context.Request.Method;
         if (HttpMethods.IsGet(method) || HttpMethods.IsHead(method))
         {
-            return LookupAsync(context, body);
+            return Lookup(context, body);
         }
 
         if (HttpMethods.IsOptions(method) || HttpMethods.IsTrace(method))
@@ -63,7 +63,7 @@ internal sealed partial class CacheStep : RouteStep
         return UnsafeAsync(context, body);
     }
 
-    private async Task LookupAsync(HttpContext context, ForwardedContent? body)
+    private Task Lookup(HttpContext context, ForwardedContent? body)
     {
         var request = context.Request;
         var directives = CacheControl.Parse(request.Headers.CacheControl);
@@ -77,6 +77,43 @@ internal sealed partial class CacheStep : RouteStep
         var query = request.QueryString.Value ?? "";
         var now = _time.GetUtcNow();
         var entry = _cache.Find(path, query, identity, request, out var pathKnown);
+
+        // Hit-for-miss: the URL's last answer could not be stored, so neither Redis nor a concurrent request will have
+        // one, and this answer is passed through without a copy.
+        if (entry is null && !directives.OnlyIfCached && _collapser.IsUncacheable(path, query, now))
+        {
+            return PassAsync(context, body, directives, identity, path, query, directives.NoCache ? CacheStatus.Request : pathKnown ? CacheStatus.Miss : CacheStatus.UriMiss);
+        }
+
+        return LookupAsync(context, body, directives, identity, path, query, now, entry, pathKnown);
+    }
+
+    /// <summary>
+    /// A miss for a URL whose last answer could not be stored: forwarded as it is, uncollapsed and not copied. When this
+    /// answer could have been stored, the mark is dropped, so the URL's next miss is copied and stored again.
+    /// </summary>
+    private async Task PassAsync(HttpContext context, ForwardedContent? body, CacheControl directives, string? identity, string path, string query, string forward)
+    {
+        _metrics.Miss(_route.Name);
+        var response = context.Response;
+        response.Headers[CacheStatus.Header] = forward;
+        await Next!.InvokeAsync(context, body);
+        var request = context.Request;
+        if (!HttpMethods.IsHead(request.Method) && response.StatusCode < 500)
+        {
+            var credentials = request.Headers.Authorization.Count > 0 || request.Headers.Cookie.Count > 0;
+            if (CacheRules.Decide(response.StatusCode, response.Headers, directives, identity is not null, credentials, _settings, _time.GetUtcNow()).Storable)
+            {
+                _collapser.ClearUncacheable(path, query);
+            }
+        }
+    }
+
+    private async Task LookupAsync(
+        HttpContext context, ForwardedContent? body, CacheControl directives, string? identity, string path, string query, DateTimeOffset now,
+        CachedResponse? entry, bool pathKnown)
+    {
+        var request = context.Request;
         if (_shared.Enabled && (entry is null || CacheRules.CanReuse(entry, directives, now) != Reuse.Fresh))
         {
             // The shared tier may hold what another replica stored (or a newer copy); a slow or absent Redis is a miss.
@@ -531,6 +568,7 @@ internal sealed partial class CacheStep : RouteStep
         private int _failure;
         private StoreDecision _decision;
         private bool _started;
+        private bool _storableAtStart;
         private CachedResponse? _refreshed;
 
         public Miss(
@@ -589,9 +627,12 @@ internal sealed partial class CacheStep : RouteStep
                 _decision = _decision with { Verdict = _decision.Storable ? StoreVerdict.Status : _decision.Verdict };
                 _capture.Stop();
                 response.Headers[CacheStatus.Header] = _forward;
+                MarkUncacheable(response.StatusCode, _decision.Verdict);
                 return Task.CompletedTask;
             }
 
+            _storableAtStart = true;
+            _step._collapser.ClearUncacheable(_path, _query);
             response.Headers[CacheStatus.Header] = string.Concat(_forward, CacheStatus.StoredSuffix);
             return Task.CompletedTask;
         }
@@ -667,6 +708,11 @@ internal sealed partial class CacheStep : RouteStep
             }
 
             var response = _context.Response;
+            if (_storableAtStart && !_capture.Capturing && !_capture.Broken)
+            {
+                MarkUncacheable(response.StatusCode, StoreVerdict.Status); // longer than the route's object size
+            }
+
             if (!_decision.Storable || !_capture.Capturing || _capture.Broken || _context.RequestAborted.IsCancellationRequested
                 || (response.ContentLength is { } length && length != _capture.Length))
             {
@@ -677,6 +723,19 @@ internal sealed partial class CacheStep : RouteStep
             _step._cache.Store(entry);
             _step._shared.StoreInBackground(entry);
             Log.Stored(_step._logger, _step._route.Name, entry.Body.Length, _context.TraceIdentifier);
+        }
+
+        /// <summary>
+        /// The service's answer cannot be stored, for a reason of the answer's own: the URL's next misses are not
+        /// collapsed. A failure (5xx) is no such evidence, nor is a reason of this request's (no-store, credentials, Range).
+        /// </summary>
+        private void MarkUncacheable(int status, StoreVerdict verdict)
+        {
+            if (status < 500 && verdict is StoreVerdict.Status or StoreVerdict.NoStore or StoreVerdict.Private or StoreVerdict.VaryAny
+                    or StoreVerdict.SetCookie or StoreVerdict.NoFreshness)
+            {
+                _step._collapser.MarkUncacheable(_path, _query, _step._time.GetUtcNow());
+            }
         }
 
         /// <summary>A 304 for the stale entry: its headers merged into the stored ones (RFC 9111 §4.3.4), and the stored response answers the client.</summary>
