@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.AspNetCore.Http;
 using PyAirtable.Gateway.Tests.Infrastructure;
 using PyAirtable.Gateway.Tests.Security;
 
@@ -38,31 +39,35 @@ public sealed class CollapsingAndEvictionTests
         Assert.Equal(1, f.Upstream.ContactCount);
     }
 
-    [Fact]
-    public async Task Get_UrlWhoseAnswerCannotBeStored_ConcurrentMissesGoToServiceSideBySide()
+    [Theory]
+    [InlineData("no-freshness")]
+    [InlineData("no-store")]
+    [InlineData("over-max-object")]
+    public async Task Get_UrlWhoseAnswerCannotBeStored_ConcurrentMissesGoToServiceSideBySide(string answer)
     {
         // A collapse wait longer than the signal timeout: a waiter queued behind the first request fails the test.
-        await using var f = await CacheFixture.StartAsync(new() { ["Gateway:Cache:CollapseWaitSeconds"] = "60" });
-        f.Answer("{\"live\":true}"); // no freshness, no validators: not storable
-        using (var first = await f.GetAsync("/api/airtable/live"))
+        await using var f = await CacheFixture.StartAsync(new()
         {
-            Assert.Equal("PyAirtableGateway; fwd=uri-miss", CacheFixture.Status(first));
-        }
-
+            ["Gateway:Cache:CollapseWaitSeconds"] = "60",
+            ["Gateway:Routes:airtable:Cache:MaxObjectBytes"] = "1000",
+        });
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        release.SetResult(); // the first request is answered at once
         var bothArrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var arrived = 0;
         f.Upstream.Handler = async (context, _) =>
         {
-            if (Interlocked.Increment(ref arrived) == 2)
+            if (Interlocked.Increment(ref arrived) == 3)
             {
                 bothArrived.TrySetResult();
             }
 
             await release.Task.WaitAsync(context.RequestAborted);
-            await FakeUpstream.WriteAsync(context, 200, "{\"live\":true}"u8.ToArray(), "application/json");
+            await AnswerAsync(context, answer);
         };
+        (await f.GetAsync("/api/airtable/live")).Dispose();
 
+        release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var a = f.GetAsync("/api/airtable/live");
         var b = f.GetAsync("/api/airtable/live");
         await bothArrived.Task.WithTimeout();
@@ -73,6 +78,35 @@ public sealed class CollapsingAndEvictionTests
         Assert.Equal(HttpStatusCode.OK, responseA.StatusCode);
         Assert.Equal(HttpStatusCode.OK, responseB.StatusCode);
         Assert.Equal(3, f.Upstream.ContactCount);
+    }
+
+    private static Task AnswerAsync(HttpContext context, string answer)
+    {
+        switch (answer)
+        {
+            case "no-store":
+                return FakeUpstream.WriteAsync(context, 200, "{}"u8.ToArray(), "application/json", ("Cache-Control", "no-store"));
+            case "over-max-object":
+                // Storable by its headers, chunked: found too large only while copying.
+                context.Response.Headers.CacheControl = "max-age=60";
+                return context.Response.Body.WriteAsync(new byte[5000]).AsTask();
+            default:
+                return FakeUpstream.WriteAsync(context, 200, "{\"live\":true}"u8.ToArray(), "application/json");
+        }
+    }
+
+    [Fact]
+    public async Task Get_ServiceFailed_UrlNotMarkedNextAnswerStored()
+    {
+        await using var f = await CacheFixture.StartAsync();
+        f.Upstream.Handler = FakeUpstream.Respond(500, "{}", "application/json");
+        (await f.GetAsync("/api/airtable/failing")).Dispose();
+        f.Answer("{}", ("Cache-Control", "max-age=60"));
+
+        using var next = await f.GetAsync("/api/airtable/failing");
+
+        // A marked URL would pass this answer through uncopied.
+        Assert.Equal("PyAirtableGateway; fwd=uri-miss; stored", CacheFixture.Status(next));
     }
 
     [Fact]
@@ -98,6 +132,11 @@ public sealed class CollapsingAndEvictionTests
             await FakeUpstream.WriteAsync(context, 200, "{\"n\":3}"u8.ToArray(), "application/json", ("Cache-Control", "max-age=60"));
         };
         (await f.SendAsync(HttpMethod.Delete, "/_gateway/cache", GatewayHost.ApiKey)).Dispose();
+        for (var i = 0; i < 3; i++)
+        {
+            await f.Upstream.NextContactAsync(); // the three answers above
+        }
+
         var requests = new Task<HttpResponseMessage>[20];
         for (var i = 0; i < requests.Length; i++)
         {

@@ -98,15 +98,19 @@ internal sealed partial class CacheStep : RouteStep
         var response = context.Response;
         response.Headers[CacheStatus.Header] = forward;
         await Next!.InvokeAsync(context, body);
-        var request = context.Request;
-        if (!HttpMethods.IsHead(request.Method) && response.StatusCode < 500)
+        if (!HttpMethods.IsHead(context.Request.Method) && response.StatusCode < 500 && DecideStore(context, directives, identity).Storable)
         {
-            var credentials = request.Headers.Authorization.Count > 0 || request.Headers.Cookie.Count > 0;
-            if (CacheRules.Decide(response.StatusCode, response.Headers, directives, identity is not null, credentials, _settings, _time.GetUtcNow()).Storable)
-            {
-                _collapser.ClearUncacheable(path, query);
-            }
+            _collapser.ClearUncacheable(path, query);
         }
+    }
+
+    /// <summary>Whether the response now in <paramref name="context"/> may be stored for this request (RFC 9111 §3).</summary>
+    private StoreDecision DecideStore(HttpContext context, in CacheControl directives, string? identity)
+    {
+        var request = context.Request;
+        var response = context.Response;
+        var credentials = request.Headers.Authorization.Count > 0 || request.Headers.Cookie.Count > 0;
+        return CacheRules.Decide(response.StatusCode, response.Headers, directives, identity is not null, credentials, _settings, _time.GetUtcNow());
     }
 
     private async Task LookupAsync(
@@ -620,8 +624,7 @@ internal sealed partial class CacheStep : RouteStep
                 return Task.CompletedTask;
             }
 
-            var credentials = request.Headers.Authorization.Count > 0 || request.Headers.Cookie.Count > 0;
-            _decision = CacheRules.Decide(response.StatusCode, response.Headers, _directives, _identity is not null, credentials, _step._settings, _step._time.GetUtcNow());
+            _decision = _step.DecideStore(_context, _directives, _identity);
             if (!_decision.Storable || response.ContentLength > _step._settings.MaxObjectBytes)
             {
                 _decision = _decision with { Verdict = _decision.Storable ? StoreVerdict.Status : _decision.Verdict };
