@@ -5,7 +5,8 @@ namespace PyAirtable.Gateway.Tests.Observability;
 
 /// <summary>
 /// The metric streams' reservations: the SDK reserves every stream's points up front, so the framework's meters (a
-/// handful of series each) get a small limit, and the gateway's own meter keeps the SDK's default for its labels.
+/// handful of series each) get a small limit, the gateway's request counter keeps the SDK's default (method × route ×
+/// status) and the gateway's other metrics a limit that covers their route, service or instance labels.
 /// </summary>
 public sealed class MetricStreamTests
 {
@@ -25,11 +26,25 @@ public sealed class MetricStreamTests
     }
 
     [Fact]
-    public void StreamOf_GatewayMeter_SdkDefault()
+    public void StreamOf_GatewayRequests_SdkDefault()
     {
         using var meter = new Meter(GatewayMetrics.MeterName);
 
         Assert.Null(ObservabilityExtensions.StreamOf(meter.CreateCounter<long>("gateway_requests")));
-        Assert.Null(ObservabilityExtensions.StreamOf(meter.CreateHistogram<double>("gateway_request_duration")));
+    }
+
+    [Theory]
+    [InlineData("gateway_request_duration")]
+    [InlineData("gateway_cache_hits")]
+    [InlineData("gateway_tunnel_bytes")]
+    public void StreamOf_OtherGatewayMetrics_RouteSizedLimit(string name)
+    {
+        using var meter = new Meter(GatewayMetrics.MeterName);
+
+        var stream = ObservabilityExtensions.StreamOf(meter.CreateHistogram<double>(name));
+
+        Assert.NotNull(stream);
+        Assert.Equal(ObservabilityExtensions.GatewayCardinalityLimit, stream.CardinalityLimit);
+        Assert.Null(stream.Name);
     }
 }

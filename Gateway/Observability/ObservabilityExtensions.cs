@@ -16,12 +16,22 @@ internal static class ObservabilityExtensions
 
     /// <summary>
     /// Series kept per metric of the framework's meters (Kestrel, the runtime: a handful each). The SDK reserves every
-    /// stream's points when the stream is created, 2,000 of them by default (a large-object array per metric); the
-    /// gateway's own meter keeps that default for its route and status labels.
+    /// stream's points when the stream is created (72 bytes a point; 2,000 points, a large-object array, by default).
     /// </summary>
     public const int FrameworkCardinalityLimit = 200;
 
+    /// <summary>
+    /// Series kept per metric of the gateway's meter, except <c>gateway_requests</c>: their labels are a route, a
+    /// service, an instance or a direction, and 500 series cover 250 routes with both tunnel directions. Further
+    /// series are counted together in the SDK's overflow series (<c>otel_metric_overflow="true"</c>).
+    /// </summary>
+    public const int GatewayCardinalityLimit = 500;
+
+    /// <summary><c>gateway_requests</c> (method × route × status) keeps the SDK's default, 2,000 series.</summary>
+    private const string RequestsMetric = "gateway_requests";
+
     private static readonly MetricStreamConfiguration FrameworkStream = new() { CardinalityLimit = FrameworkCardinalityLimit };
+    private static readonly MetricStreamConfiguration GatewayStream = new() { CardinalityLimit = GatewayCardinalityLimit };
 
     /// <summary>Headers that are never logged, whatever the allow-list says.</summary>
     private static readonly string[] CredentialHeaders =
@@ -56,8 +66,9 @@ internal static class ObservabilityExtensions
                 if (options.StandardMeters)
                 {
                     metrics.AddMeter(options.StandardMeterNames.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
-                    metrics.AddView(StreamOf);
                 }
+
+                metrics.AddView(StreamOf);
 
                 metrics.AddPrometheusExporter(static exporter => exporter.ScrapeResponseCacheDurationMilliseconds = 0);
             });
@@ -92,9 +103,19 @@ internal static class ObservabilityExtensions
         return builder;
     }
 
-    /// <summary>The metric stream of an instrument: the SDK's default for the gateway's meter, a smaller reservation for the framework's.</summary>
-    internal static MetricStreamConfiguration? StreamOf(System.Diagnostics.Metrics.Instrument instrument) =>
-        string.Equals(instrument.Meter.Name, GatewayMetrics.MeterName, StringComparison.Ordinal) ? null : FrameworkStream;
+    /// <summary>
+    /// The metric stream of an instrument: the SDK's default for <c>gateway_requests</c>, a reservation sized to the
+    /// labels for the gateway's other metrics and a small one for the framework's.
+    /// </summary>
+    internal static MetricStreamConfiguration? StreamOf(System.Diagnostics.Metrics.Instrument instrument)
+    {
+        if (!string.Equals(instrument.Meter.Name, GatewayMetrics.MeterName, StringComparison.Ordinal))
+        {
+            return FrameworkStream;
+        }
+
+        return string.Equals(instrument.Name, RequestsMetric, StringComparison.Ordinal) ? null : GatewayStream;
+    }
 
     /// <summary>Request ids, then telemetry (and header/body logging when on), first in the pipeline so every response carries and counts them.</summary>
     public static IApplicationBuilder UseGatewayObservability(this IApplicationBuilder app)
