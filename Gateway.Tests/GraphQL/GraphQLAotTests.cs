@@ -1,9 +1,6 @@
-using System.Diagnostics;
-using System.Net;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
-using PyAirtable.Gateway.Benchmarks.Load;
 using PyAirtable.Gateway.Tests.Infrastructure;
 
 namespace PyAirtable.Gateway.Tests.GraphQL;
@@ -20,68 +17,47 @@ public sealed class GraphQLAotTests
     {
         await using var airtable = await FakeUpstream.StartAsync((context, _) => AnswerAsync(context, "airtable-gateway.json"));
         await using var llm = await FakeUpstream.StartAsync((context, _) => AnswerAsync(context, "llm-orchestrator.json"));
-        var port = ProxyProcess.FreePort();
-        var start = new ProcessStartInfo(AotBinaryFactAttribute.Path!)
+        await using var gateway = AotGatewayProcess.Start(new Dictionary<string, string>
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
-        start.Environment["API_KEY"] = GatewayHost.ApiKey;
-        start.Environment["AIRTABLE_GATEWAY_URL"] = airtable.Url;
-        start.Environment["LLM_ORCHESTRATOR_URL"] = llm.Url;
-        start.Environment["MCP_SERVER_URL"] = Ports.RefusingUrl();
-        start.Environment["RATE_LIMIT_PER_MINUTE"] = "0";
-        using var process = Process.Start(start)!;
-        var output = new StringBuilder();
-        process.OutputDataReceived += (_, e) => output.AppendLine(e.Data);
-        process.ErrorDataReceived += (_, e) => output.AppendLine(e.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        try
-        {
-            using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(10) };
-            client.DefaultRequestHeaders.Add("X-API-Key", GatewayHost.ApiKey);
+            ["AIRTABLE_GATEWAY_URL"] = airtable.Url,
+            ["LLM_ORCHESTRATOR_URL"] = llm.Url,
+            ["MCP_SERVER_URL"] = Ports.RefusingUrl(),
+            ["RATE_LIMIT_PER_MINUTE"] = "0",
+        });
+        using var client = gateway.CreateClient();
 
-            // Another process: its start and first documentation build give no signal here, so the schema is asked for until it has the services' fields.
-            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-            JsonElement body = default;
-            while (DateTime.UtcNow < deadline && !process.HasExited)
+        // Another process: its start and first documentation build give no signal here, so the schema is asked for until it has the services' fields.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        JsonElement body = default;
+        while (DateTime.UtcNow < deadline && !gateway.HasExited)
+        {
+            try
             {
-                try
+                body = await PostAsync(client, """{ tools { tools { name } } records(baseId: "app1", tableId: "tbl1") { records { id fields } } }""");
+                if (body.TryGetProperty("data", out _))
                 {
-                    body = await PostAsync(client, """{ tools { tools { name } } records(baseId: "app1", tableId: "tbl1") { records { id fields } } }""");
-                    if (body.TryGetProperty("data", out _))
-                    {
-                        break;
-                    }
+                    break;
                 }
-                catch (HttpRequestException)
-                {
-                }
-
-                await Task.Delay(200);
+            }
+            catch (HttpRequestException)
+            {
             }
 
-            Assert.True(body.ValueKind == JsonValueKind.Object && body.TryGetProperty("data", out _), $"no answer: {body}\n{output}");
-            Assert.False(body.TryGetProperty("errors", out _), body.ToString());
-            Assert.Equal("list_records", body.GetProperty("data").GetProperty("tools").GetProperty("tools")[0].GetProperty("name").GetString());
-            Assert.Equal("Write docs", body.GetProperty("data").GetProperty("records").GetProperty("records")[0].GetProperty("fields").GetProperty("Name").GetString());
-            Assert.Contains(llm.Requests, r => r.RawTarget == "/tools" && r.Header("X-Request-ID") is not null);
-            Assert.Contains(airtable.Requests, r => r.RawTarget == "/bases/app1/tables/tbl1/records");
-
-            var mutation = await PostAsync(client, """mutation($m: String!) { chat(input: {message: $m}) { response } }""", """{"m": "Hello"}""");
-            Assert.Equal("Hello!", mutation.GetProperty("data").GetProperty("chat").GetProperty("response").GetString());
-
-            var introspection = await PostAsync(client, """{ __type(name: "Base") { fields { name } } }""");
-            Assert.Equal(3, introspection.GetProperty("data").GetProperty("__type").GetProperty("fields").GetArrayLength());
+            await Task.Delay(200);
         }
-        finally
-        {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync().WithTimeout();
-        }
+
+        Assert.True(body.ValueKind == JsonValueKind.Object && body.TryGetProperty("data", out _), $"no answer: {body}\n{gateway.Output}");
+        Assert.False(body.TryGetProperty("errors", out _), body.ToString());
+        Assert.Equal("list_records", body.GetProperty("data").GetProperty("tools").GetProperty("tools")[0].GetProperty("name").GetString());
+        Assert.Equal("Write docs", body.GetProperty("data").GetProperty("records").GetProperty("records")[0].GetProperty("fields").GetProperty("Name").GetString());
+        Assert.Contains(llm.Requests, r => r.RawTarget == "/tools" && r.Header("X-Request-ID") is not null);
+        Assert.Contains(airtable.Requests, r => r.RawTarget == "/bases/app1/tables/tbl1/records");
+
+        var mutation = await PostAsync(client, """mutation($m: String!) { chat(input: {message: $m}) { response } }""", """{"m": "Hello"}""");
+        Assert.Equal("Hello!", mutation.GetProperty("data").GetProperty("chat").GetProperty("response").GetString());
+
+        var introspection = await PostAsync(client, """{ __type(name: "Base") { fields { name } } }""");
+        Assert.Equal(3, introspection.GetProperty("data").GetProperty("__type").GetProperty("fields").GetArrayLength());
     }
 
     private static async Task<JsonElement> PostAsync(HttpClient client, string query, string variables = "null")

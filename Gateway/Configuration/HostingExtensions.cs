@@ -68,6 +68,9 @@ internal static class HostingExtensions
         // only where waking a halted core is slow and switching threads cheap.
         builder.Services.AddSingleton(new IdleHandoff(inline && configuration.GetValue("Gateway:IdleHandoff", false)));
 
+        // Native AOT: the executable's type data, read once before Main, leaves the resident set.
+        builder.Services.AddHostedService<StartupDataRelease>();
+
         // The forwarder counts body bytes exactly; Kestrel's own limit also counts chunk framing (up to 6 bytes a chunk
         // of 1 byte), so it is only a backstop here, set far enough above the real limit never to refuse a valid body.
         builder.Services.AddOptions<KestrelServerOptions>().Configure<IOptions<ForwardingOptions>>(static (kestrel, forwarding) =>
