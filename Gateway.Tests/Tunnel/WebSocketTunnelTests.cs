@@ -133,8 +133,10 @@ public sealed class WebSocketTunnelTests
     {
         await using var upstream = await WebSocketUpstream.StartAsync();
         await using var gateway = await TunnelGateway.StartAsync(upstream.Url, new Dictionary<string, string?> { ["Gateway:Tunnel:IdleTimeoutSeconds"] = "0.5" });
-        using var socket = await TunnelGateway.ConnectAsync(gateway);
+        // Timed from before the handshake: the gateway's idle timer starts when the tunnel opens, which this side only
+        // learns once its connect call returns (on a busy machine a tenth of a second or more later).
         var started = Stopwatch.GetTimestamp();
+        using var socket = await TunnelGateway.ConnectAsync(gateway);
 
         await Assert.ThrowsAsync<WebSocketException>(() => TunnelGateway.ReceiveAsync(socket, TimeSpan.FromSeconds(5)));
         await upstream.NextVanishedAsync(TimeSpan.FromSeconds(5));
