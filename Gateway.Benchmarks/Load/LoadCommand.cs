@@ -428,6 +428,7 @@ internal static class LoadCommand
                     {
                         AddedP50MsVsDirect = direct is null ? null : row.P50Ms - direct.P50Ms,
                         ThroughputVsYarp = yarp is null || yarp.RequestsPerSecond <= 0 ? null : row.RequestsPerSecond / yarp.RequestsPerSecond,
+                        RoundsVsYarp = yarp is null || ReferenceEquals(row, yarp) ? null : RoundRatio.Of(row.RoundRequestsPerSecond, yarp.RoundRequestsPerSecond),
                     });
                 }
             }

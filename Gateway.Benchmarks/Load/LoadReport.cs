@@ -13,7 +13,7 @@ internal sealed class LoadReport(LoadOptions options, IReadOnlyList<TargetSummar
     private static readonly string[] Header =
     [
         "target", "mode", "conns", "req/s", "p50 ms", "p90 ms", "p99 ms", "p99.9 ms", "+p50 vs direct", "x YARP",
-        "errors", "peak RSS MiB", "CPU s", "CPU us/req",
+        "x YARP by round", "errors", "peak RSS MiB", "CPU s", "CPU us/req",
     ];
 
     public string Machine { get; } = DescribeMachine();
@@ -117,7 +117,7 @@ internal sealed class LoadReport(LoadOptions options, IReadOnlyList<TargetSummar
             var mode = r.Mode == "open" ? string.Create(CultureInfo.InvariantCulture, $"open {r.Rate:0}/s") : "closed";
             if (r.Unavailable is not null)
             {
-                table.Add([r.Target, mode, N(r.Connections), "n/a", "", "", "", "", "", "", "", "", "", ""]);
+                table.Add([r.Target, mode, N(r.Connections), "n/a", "", "", "", "", "", "", "", "", "", "", ""]);
                 continue;
             }
 
@@ -125,7 +125,7 @@ internal sealed class LoadReport(LoadOptions options, IReadOnlyList<TargetSummar
             [
                 r.Target, mode, N(r.Connections), F(r.RequestsPerSecond, "N0"), F(r.P50Ms, "0.000"), F(r.P90Ms, "0.000"),
                 F(r.P99Ms, "0.000"), F(r.P999Ms, "0.000"), r.AddedP50MsVsDirect is { } added ? F(added, "+0.000;-0.000") : "",
-                r.ThroughputVsYarp is { } ratio ? F(ratio, "0.00") : "", N(r.Errors), r.PeakRssMiB is { } rss ? F(rss, "0.0") : "",
+                r.ThroughputVsYarp is { } ratio ? F(ratio, "0.00") : "", Rounds(r.RoundsVsYarp), N(r.Errors), r.PeakRssMiB is { } rss ? F(rss, "0.0") : "",
                 r.CpuSeconds is { } cpu ? F(cpu, "0.00") : "", r.CpuMicrosecondsPerRequest is { } us ? F(us, "0.0") : "",
             ]);
         }
@@ -165,6 +165,10 @@ internal sealed class LoadReport(LoadOptions options, IReadOnlyList<TargetSummar
                 : $"  {c.Target,-8} ready after {F(c.StartToReadySeconds, "0.00")} s; first second {F(first, "N0")} req/s, plateau {F(c.PlateauRequestsPerSecond, "N0")} req/s, steady after {steady} s{(c.Errors > 0 ? $", {c.Errors} errors" : "")}");
         }
     }
+
+    /// <summary>"0.96 (0.73-1.36)": the median of the round-by-round ratios and their range.</summary>
+    internal static string Rounds(RoundRatio? ratio) =>
+        ratio is { } r ? $"{F(r.Median, "0.00")} ({F(r.Min, "0.00")}-{F(r.Max, "0.00")})" : "";
 
     private static string F(double value, string format) => value.ToString(format, CultureInfo.InvariantCulture);
 

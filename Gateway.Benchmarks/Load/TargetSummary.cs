@@ -40,6 +40,9 @@ internal sealed record TargetSummary
     /// <summary>This target's requests/s divided by YARP's in the same mode and connection count.</summary>
     public double? ThroughputVsYarp { get; init; }
 
+    /// <summary>Round by round against YARP's round of the same number: the median ratio and its range.</summary>
+    public RoundRatio? RoundsVsYarp { get; init; }
+
     public long Errors => Non2xx + SocketErrors;
 
     public long Non2xx { get; init; }
